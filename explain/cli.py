@@ -1,0 +1,45 @@
+"""The `liif-explain` command: train, evaluate, tour, upscale and friends."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand → (module with add_arguments/run, one-line help)
+COMMANDS = {
+    "tour": ("explain.tour", "the main job: compress a default image, upscale it, write an HTML report"),
+    "upscale": ("explain.upscale_cli", "upscale an image file with LIIF at any scale"),
+    "train": ("explain.training.cli", "train a LIIF checkpoint (resumable; runs under torchrun)"),
+    "evaluate": ("explain.evaluate", "benchmark table: Set5/Set14/BSD100 × scales × JPEG qualities"),
+    "card": ("explain.cards", "write a model card (assets/<name>.json) and render it into the README"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liif-explain", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        try:
+            importlib.import_module(module).add_arguments(p)
+        except ImportError as exc:  # a subcommand whose optional pieces are missing
+            p.set_defaults(_unavailable=str(exc))
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_unavailable", None):
+        parser.error(f"'{args.command}' is unavailable: {args._unavailable}")
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except (ValueError, TypeError) as exc:
+        print(f"liif-explain {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""Figures for window attribution (:mod:`explain.probes.attribution`) and its faithfulness checks.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot. All image panels share
+the LR pixel frame: LR pixel (r, c) covers [c − ½, c + ½] × [r − ½, r + ½], and the SR output is drawn
+into the same frame (an HR pixel spans h/H LR pixels), so boxes and the 8×8 grid line up across panels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ..images import load_image
+from ..probes.attribution import AttributionResult
+from ..probes.faithfulness import DeletionCurve, SanityCheckResult
+
+GRID_STYLE = {"color": "white", "linewidth": 0.6, "alpha": 0.6}
+WINDOW_STYLE = {"edgecolor": "#00e5ff", "linewidth": 1.6, "fill": False}
+BOX_STYLE = {"edgecolor": "#ffd400", "linewidth": 1.0, "linestyle": "--", "fill": False}
+
+
+def _lr(lr, size) -> np.ndarray:
+    img = load_image(lr)
+    if img.shape[:2] != tuple(size):
+        raise ValueError(f"lr has size {img.shape[:2]}, the attribution map {tuple(size)}")
+    return img
+
+
+def _view(result: AttributionResult, zoom: str, pad: int = 2):
+    """LR box ((r0, r1), (c0, c1)) to display."""
+    h, w = result.lr_size
+    if zoom == "full":
+        return (0, h), (0, w)
+    if zoom != "receptive":
+        raise ValueError(f"zoom must be 'receptive' or 'full', got {zoom!r}")
+    (a0, a1), (b0, b1) = result.receptive_box
+    return (max(0, a0 - pad), min(h, a1 + pad)), (max(0, b0 - pad), min(w, b1 + pad))
+
+
+def _show(ax, img, view, **kw):
+    (a0, a1), (b0, b1) = view
+    return ax.imshow(img[a0:a1, b0:b1], extent=(b0 - 0.5, b1 - 0.5, a1 - 0.5, a0 - 0.5),
+                     interpolation="nearest", **kw)
+
+
+def draw_grid(ax, view, grid_phase=(0, 0), block_size: int = 8, **style):
+    """Block boundaries (rows ≡ phase_row, cols ≡ phase_col mod block_size) inside an LR view."""
+    kw = {**GRID_STYLE, **style}
+    (a0, a1), (b0, b1) = view
+    for k in range(a0 + 1, a1):
+        if (k - grid_phase[0]) % block_size == 0:
+            ax.plot([b0 - 0.5, b1 - 0.5], [k - 0.5, k - 0.5], **kw)
+    for k in range(b0 + 1, b1):
+        if (k - grid_phase[1]) % block_size == 0:
+            ax.plot([k - 0.5, k - 0.5], [a0 - 0.5, a1 - 0.5], **kw)
+
+
+def _box(ax, box, **style):
+    (a0, a1), (b0, b1) = box
+    ax.add_patch(Rectangle((b0 - 0.5, a0 - 0.5), b1 - b0, a1 - a0, **style))
+
+
+def _window_box_lr(result: AttributionResult):
+    """The window in the LR frame (fractional LR pixel edges)."""
+    r, c, hh, ww = result.window
+    sy, sx = result.scale
+    return (r / sy, (r + hh) / sy), (c / sx, (c + ww) / sx)
+
+
+def _finish(ax, view, title):
+    (a0, a1), (b0, b1) = view
+    ax.set_xlim(b0 - 0.5, b1 - 0.5)
+    ax.set_ylim(a1 - 0.5, a0 - 0.5)
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def lam_blend(lr_rgb: np.ndarray, abs_map: np.ndarray, alpha: float = 0.6, cmap: str = "inferno") -> np.ndarray:
+    """LAM-style overlay: (1 − α)·LR + α·cmap(|map|), (h, w, 3) in [0, 1]."""
+    heat = colormaps[cmap](np.clip(abs_map, 0, 1))[..., :3]
+    return np.clip((1 - alpha) * lr_rgb + alpha * heat, 0, 1)
+
+
+def _summary(result: AttributionResult) -> str:
+    s = result.block_shares
+    return (f"DI {result.di:.1f} · 95% in {result.cumulative_area} px\n"
+            f"own {100 * s['own']:.0f}% · neigh {100 * s['neighbours']:.0f}% · beyond {100 * s['beyond']:.0f}%\n"
+            f"edge px {100 * s['boundary']:.0f}% (area {100 * s['boundary_area']:.0f}%)")
+
+
+def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "receptive", alpha: float = 0.6,
+                     cmap: str = "inferno", gamma: float = 1.0, grid: bool = True, title: str | None = None) -> Figure:
+    """Overview of one attribution: LR with the receptive box and window, |map| with a colour bar, signed
+    map, LAM-style blend, and (if ``sr`` (H, W, 3) is given) the SR output with the window boxed.
+
+    zoom:  "receptive" shows the receptive box (plus 2 px); "full" the whole LR image.
+    gamma: display exponent on |map| (< 1 brings out the weak tail). The grid is drawn at the result's phase.
+    """
+    img = _lr(lr, result.lr_size)
+    view = _view(result, zoom)
+    panels = 5 if sr is not None else 4
+    fig = Figure(figsize=(3.3 * panels, 3.9), layout="constrained")
+    axes = fig.subplots(1, panels)
+    shown = np.clip(result.abs_map, 0, 1) ** gamma
+    win = _window_box_lr(result)
+
+    ax = axes[0]
+    _show(ax, img, ((0, result.lr_size[0]), (0, result.lr_size[1])))
+    _box(ax, result.receptive_box, **BOX_STYLE)
+    ax.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
+                           **WINDOW_STYLE))
+    _finish(ax, ((0, result.lr_size[0]), (0, result.lr_size[1])), "LR input (receptive box dashed)")
+
+    ax = axes[1]
+    im = _show(ax, shown, view, cmap=cmap, vmin=0, vmax=1)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="|attribution| / max" + (f" ^{gamma:g}" if gamma != 1 else ""))
+    ax2 = axes[2]
+    signed = result.map.sum(0)
+    lim = float(np.abs(signed).max()) or 1.0
+    im2 = _show(ax2, signed, view, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
+    fig.colorbar(im2, ax=ax2, shrink=0.8, label="signed attribution (Σ RGB)")
+    ax3 = axes[3]
+    _show(ax3, lam_blend(img, shown, alpha, cmap), view)
+    for a, t in ((ax, f"|{result.method}| · {result.target}\n" + _summary(result)),
+                 (ax2, "signed map"), (ax3, "LAM-style blend")):
+        if grid:
+            draw_grid(a, view, result.grid_phase, result.block_size)
+        a.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
+                              **WINDOW_STYLE))
+        _finish(a, view, t)
+
+    if sr is not None:
+        out = load_image(sr)
+        if out.shape[:2] != tuple(result.output_size):
+            raise ValueError(f"sr has size {out.shape[:2]}, the attribution's output is {result.output_size}")
+        ax = axes[4]
+        sy, sx = result.scale
+        (a0, a1), (b0, b1) = view
+        R0, R1 = int(np.floor(a0 * sy)), int(np.ceil(a1 * sy))
+        C0, C1 = int(np.floor(b0 * sx)), int(np.ceil(b1 * sx))
+        ax.imshow(out[R0:R1, C0:C1], extent=(C0 / sx - 0.5, C1 / sx - 0.5, R1 / sy - 0.5, R0 / sy - 0.5),
+                  interpolation="nearest")
+        if grid:
+            draw_grid(ax, view, result.grid_phase, result.block_size)
+        ax.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
+                               **WINDOW_STYLE))
+        r, c, hh, ww = result.window
+        _finish(ax, view, f"SR ×{sy:g}, window {hh}×{ww} at ({r}, {c})")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: str = "inferno",
+                                common_scale: bool = False, gamma: float = 1.0, grid: bool = True,
+                                title: str | None = None) -> Figure:
+    """Side by side: one column per result (e.g. two models on the same window and image), |map| on top and
+    the LAM-style blend below, zoomed to the union of the receptive boxes.
+
+    common_scale: normalise all maps by one global maximum of |map| (compare magnitudes across models)
+    instead of each by its own maximum.
+    """
+    if not isinstance(results, dict) or not results:
+        raise ValueError("results must be a non-empty dict name → AttributionResult")
+    items = list(results.items())
+    size = items[0][1].lr_size
+    if any(r.lr_size != size for _, r in items):
+        raise ValueError("all results must be on the same LR image size")
+    img = _lr(lr, size)
+    views = [_view(r, "receptive") for _, r in items]
+    view = ((min(v[0][0] for v in views), max(v[0][1] for v in views)),
+            (min(v[1][0] for v in views), max(v[1][1] for v in views)))
+    mags = [np.abs(r.map).sum(0) for _, r in items]
+    top = max(float(m.max()) for m in mags) or 1.0
+    fig = Figure(figsize=(3.6 * len(items), 7.4), layout="constrained")
+    axes = fig.subplots(2, len(items), squeeze=False)
+    for j, ((name, res), mag) in enumerate(zip(items, mags)):
+        shown = (mag / top if common_scale else res.abs_map) ** gamma
+        win = _window_box_lr(res)
+        im = _show(axes[0, j], shown, view, cmap=cmap, vmin=0, vmax=1)
+        _show(axes[1, j], lam_blend(img, shown, alpha, cmap), view)
+        for i, t in ((0, f"{name}\n" + _summary(res)), (1, f"{name}: blend")):
+            if grid:
+                draw_grid(axes[i, j], view, res.grid_phase, res.block_size)
+            axes[i, j].add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0],
+                                           win[0][1] - win[0][0], **WINDOW_STYLE))
+            _finish(axes[i, j], view, t)
+    fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8,
+                 label="|attribution| / " + ("global max" if common_scale else "own max"))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_deletion_curve(curves, *, title: str | None = None) -> Figure:
+    """|Δ target| against the fraction of receptive-box pixels replaced: attributed order (solid) vs random
+    (dashed, ± one standard deviation over draws). ``curves``: a DeletionCurve or a dict name → curve."""
+    if isinstance(curves, DeletionCurve):
+        curves = {"": curves}
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves must be a DeletionCurve or a non-empty dict of them")
+    fig = Figure(figsize=(5.2, 3.8), layout="constrained")
+    ax = fig.subplots()
+    for i, (name, c) in enumerate(curves.items()):
+        color = f"C{i}"
+        label = f"{name} " if name else ""
+        ax.plot(c.fractions, c.attributed_change, "-o", color=color, ms=3,
+                label=f"{label}top attributed (area {c.area_attributed:.3g})")
+        rc = np.abs(c.random - c.original)
+        ax.plot(c.fractions, rc.mean(0), "--", color=color, label=f"{label}random (area {c.area_random:.3g})")
+        ax.fill_between(c.fractions, rc.mean(0) - rc.std(0), rc.mean(0) + rc.std(0), color=color, alpha=0.15)
+    first = next(iter(curves.values()))
+    ax.set_xlabel(f"fraction of receptive-box pixels replaced ({first.replacement})")
+    ax.set_ylabel("|Δ window target|")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "deletion curve")
+    return fig
+
+
+def plot_sanity_check(result: SanityCheckResult, *, max_maps: int = 4, cmap: str = "inferno") -> Figure:
+    """Model randomisation test: the original |map|, |maps| after randomisation, and the rank correlations
+    per stage (|map| and signed)."""
+    idx = np.unique(np.linspace(0, len(result.stages) - 1, min(max_maps, len(result.stages))).round().astype(int))
+    (a0, a1), (b0, b1) = result.receptive_box
+    view = ((a0, a1), (b0, b1))
+    fig = Figure(figsize=(2.8 * (len(idx) + 1) + 4.2, 3.4), layout="constrained")
+    axes = fig.subplots(1, len(idx) + 2, width_ratios=[1] * (len(idx) + 1) + [1.6])
+    _show(axes[0], result.original, view, cmap=cmap, vmin=0, vmax=1)
+    _finish(axes[0], view, f"original ({result.method})")
+    for ax, i in zip(axes[1:], idx):
+        _show(ax, result.maps[i], view, cmap=cmap, vmin=0, vmax=1)
+        _finish(ax, view, f"randomised to {result.stages[i]}\nρ = {result.spearman[i]:.2f}")
+    ax = axes[-1]
+    x = np.arange(len(result.stages))
+    ax.plot(x, result.spearman, "-o", ms=3, label="Spearman |map|")
+    ax.plot(x, result.spearman_signed, "-s", ms=3, label="Spearman signed")
+    ax.plot(x, result.spearman_core, "-^", ms=3, label="Spearman |map| core (95% area)")
+    ax.axhline(0, color="grey", linewidth=0.5)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xticks(x)
+    ax.set_xticklabels(result.stages, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("rank correlation with original")
+    ax.legend(fontsize=8)
+    ax.set_title(f"randomisation ({result.layers})", fontsize=9)
+    return fig

@@ -1,0 +1,145 @@
+"""Figures for the latent-feature probe (:func:`explain.probes.latent.latent_features`).
+
+Every function returns a :class:`matplotlib.figure.Figure` (made without pyplot, so nothing is left
+open in a global figure manager). Images are drawn with imshow's default pixel-centre coordinates: pixel j
+covers [j − ½, j + ½].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..images import load_image
+from ..probes.latent import LatentFeatures
+
+GRID_STYLE = {"color": "white", "linewidth": 0.6, "alpha": 0.7}
+
+
+def draw_block_grid(ax, lr_size, block_size: int = 8, grid_phase=(0, 0), *, scale=(1.0, 1.0), origin=(0, 0),
+                    shape=None, **style):
+    """Draw the LR block grid on an image axis.
+
+    lr_size:  (h, w) of the LR image. A boundary lies at LR position k (pixel units) for k ≡ phase (mod
+              block_size), 0 < k < size.
+    scale:    displayed pixels per LR pixel (row, col) — (1, 1) for an LR image, (H/h, W/w) for an output.
+    origin:   (row, col) index of the first displayed pixel in that displayed grid (a region's corner).
+    shape:    (rows, cols) displayed; lines outside are skipped (default: the whole scaled image).
+    """
+    kw = {**GRID_STYLE, **style}
+    sr, sc = (float(scale), float(scale)) if np.isscalar(scale) else (float(scale[0]), float(scale[1]))
+    if shape is None:
+        shape = (lr_size[0] * sr, lr_size[1] * sc)
+    for axis, (n, s, o, extent, phase) in enumerate(zip(lr_size, (sr, sc), origin, shape, grid_phase)):
+        for k in range(1, int(n)):
+            if (k - phase) % block_size:
+                continue
+            pos = k * s - o - 0.5
+            if -0.5 < pos < extent - 0.5:
+                (ax.axhline if axis == 0 else ax.axvline)(pos, **kw)
+
+
+def _lr_panel(ax, lr, result: LatentFeatures, title: str = "LR input"):
+    img = load_image(lr)
+    if img.shape[:2] != result.size:
+        raise ValueError(f"lr has size {img.shape[:2]}, the latent grid {result.size}")
+    ax.imshow(img, interpolation="nearest")
+    draw_block_grid(ax, result.size, result.block_size, result.grid_phase)
+    ax.set_title(title)
+    ax.set_axis_off()
+
+
+def plot_latent_pca(result: LatentFeatures, lr=None) -> Figure:
+    """PCA-RGB view of the latent grid (next to the LR image when given), both with the block grid."""
+    panels = 2 if lr is not None else 1
+    fig = Figure(figsize=(4.2 * panels, 4.4), layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    if lr is not None:
+        _lr_panel(axes[0], lr, result)
+    ax = axes[-1]
+    ax.imshow(result.pca_rgb, interpolation="nearest")
+    draw_block_grid(ax, result.size, result.block_size, result.grid_phase)
+    evr = result.explained_variance_ratio[:3]
+    ax.set_title("latent PCA → RGB\nexplained " + ", ".join(f"{100 * v:.1f}%" for v in evr))
+    ax.set_axis_off()
+    return fig
+
+
+def _ranking(result: LatentFeatures, by: str) -> np.ndarray:
+    rankings = {"variance": result.top_variance, "boundary": result.top_boundary,
+                "periodicity": result.top_periodicity, "difference": result.top_difference}
+    if by not in rankings:
+        raise ValueError(f"by must be one of {tuple(rankings)}, got {by!r}")
+    if rankings[by] is None:
+        raise ValueError("by='difference' needs a result computed with reference=")
+    return rankings[by]
+
+
+def plot_top_channels(result: LatentFeatures, by: str = "variance", k: int | None = None, cols: int = 4) -> Figure:
+    """The top-``k`` channels (by variance, boundary response, periodicity or difference) as maps.
+
+    Titles give the channel, its periodicity score P (chance level in the suptitle) and its boundary
+    response B (mean |jump| across block boundaries / inside blocks). Block grid drawn on each map.
+    """
+    channels = _ranking(result, by)
+    if k is not None:
+        channels = channels[: int(k)]
+    n = len(channels)
+    cols = max(1, min(cols, n))
+    rows = int(np.ceil(n / cols))
+    fig = Figure(figsize=(2.6 * cols, 2.7 * rows + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    for ax, ch in zip(axes, channels):
+        im = ax.imshow(result.features[ch], cmap="viridis", interpolation="nearest")
+        draw_block_grid(ax, result.size, result.block_size, result.grid_phase)
+        ax.set_title(f"ch {ch}: P={result.periodicity[ch]:.2f} B={result.boundary_response[ch]:.2f}", fontsize=9)
+        ax.set_axis_off()
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.suptitle(f"top channels by {by} (periodicity chance level {result.periodicity_chance:.2f})")
+    return fig
+
+
+def plot_channel_scores(result: LatentFeatures) -> Figure:
+    """Every channel as a point: boundary response (x) vs periodicity score (y), chance levels as lines."""
+    fig = Figure(figsize=(5, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(result.boundary_response, result.periodicity, s=14, c=result.channel_variance, cmap="viridis")
+    for ch in result.top_boundary[:3]:
+        ax.annotate(str(ch), (result.boundary_response[ch], result.periodicity[ch]), fontsize=8)
+    ax.axhline(result.periodicity_chance, color="grey", linestyle=":", label="periodicity of white noise")
+    ax.axvline(1.0, color="grey", linestyle="--", label="no boundary preference")
+    ax.set_xlabel("boundary response (|jump| across / inside blocks)")
+    ax.set_ylabel(f"periodicity score (1/{result.block_size} cycle/px + harmonics)")
+    ax.legend(fontsize=8)
+    ax.set_title("latent channels (colour: variance)")
+    return fig
+
+
+def plot_feature_difference(result: LatentFeatures, lr=None, k: int = 4) -> Figure:
+    """Clean-vs-compressed latent difference: per-pixel L2 norm and the ``k`` most changed channels (signed)."""
+    if result.difference_norm is None:
+        raise ValueError("this result has no difference maps: call latent_features(..., reference=clean_image)")
+    channels = result.top_difference[: int(k)]
+    panels = 1 + (lr is not None) + len(channels)
+    fig = Figure(figsize=(3.2 * panels, 3.6), layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    i = 0
+    if lr is not None:
+        _lr_panel(axes[0], lr, result, "compressed LR")
+        i = 1
+    im = axes[i].imshow(result.difference_norm, cmap="magma", interpolation="nearest")
+    draw_block_grid(axes[i], result.size, result.block_size, result.grid_phase)
+    axes[i].set_title("‖f(compressed) − f(clean)‖₂")
+    axes[i].set_axis_off()
+    fig.colorbar(im, ax=axes[i], shrink=0.8)
+    for ax, ch in zip(axes[i + 1:], channels):
+        d = result.channel_difference[ch]
+        lim = float(np.abs(d).max()) or 1.0
+        im = ax.imshow(d, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        draw_block_grid(ax, result.size, result.block_size, result.grid_phase, color="black", alpha=0.4)
+        ax.set_title(f"ch {ch}: mean |Δ| {result.channel_difference_mean[ch]:.3g}", fontsize=9)
+        ax.set_axis_off()
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig

@@ -1,0 +1,120 @@
+"""Saving and loading checkpoints, safely (``torch.load(weights_only=True)``).
+
+Two formats are read:
+
+* the project's own: ``{'format': 'liif-explain/1', 'config': {...}, 'state_dict': {...}, 'meta': {...}}``;
+* official LIIF training checkpoints: ``{'model': {'name': 'liif', 'args': {...}, 'sd': {...}}, ...}``
+  with keys ``encoder.head.0.weight``, ``encoder.body.N…``, ``imnet.layers.K…`` (EDSR mean-shift keys
+  ``encoder.sub_mean.*`` / ``encoder.add_mean.*`` are ignored: LIIF never applies them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .liif import LIIF, LIIFConfig
+from .registry import config_from_official_spec, official_spec
+
+FORMAT = "liif-explain/1"
+_IGNORED_PREFIXES = ("encoder.sub_mean.", "encoder.add_mean.")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be turned into a model (wrong format, keys or shapes)."""
+
+
+def sha256_of(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_checkpoint(path) -> dict:
+    """Load a checkpoint file with weights_only=True; errors name the file and the cause."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {str(path)!r} does not exist")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files (RuntimeError, KeyError, EOFError, …)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"cannot read checkpoint {str(path)!r} (truncated, corrupt or not a torch file): "
+                              f"{first}") from None
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"checkpoint {str(path)!r} holds a {type(obj).__name__}, not a dict")
+    return obj
+
+
+def model_from_checkpoint_dict(obj: dict, source: str = "checkpoint") -> tuple[LIIF, dict]:
+    """Build and fill a model from a loaded checkpoint dict. Returns (model in eval mode, meta)."""
+    if obj.get("format") == FORMAT:
+        config = LIIFConfig(**obj["config"])
+        state, meta = obj["state_dict"], dict(obj.get("meta") or {})
+    elif isinstance(obj.get("model"), dict) and "sd" in obj["model"]:
+        spec = obj["model"]
+        try:
+            config = config_from_official_spec(spec)
+        except ValueError as exc:
+            raise CheckpointError(f"{source}: {exc}") from None
+        state = {k: v for k, v in spec["sd"].items() if not k.startswith(_IGNORED_PREFIXES)}
+        meta = {"origin": "official LIIF checkpoint", "epoch": obj.get("epoch")}
+    else:
+        raise CheckpointError(f"{source} is neither a liif-explain checkpoint nor an official LIIF checkpoint "
+                              f"(top-level keys: {sorted(obj)[:10]})")
+    model = LIIF(config)
+    load_state_checked(model, state, source)
+    return model.eval(), meta
+
+
+def load_state_checked(model: torch.nn.Module, state: dict, source: str = "checkpoint") -> None:
+    """load_state_dict that reports missing, unexpected and mis-shaped keys by name."""
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    shapes = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
+              for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {missing[:8]}{' …' if len(missing) > 8 else ''}")
+        if unexpected:
+            parts.append(f"unexpected keys {unexpected[:8]}{' …' if len(unexpected) > 8 else ''}")
+        if shapes:
+            parts.append(f"shape mismatches {shapes[:8]}")
+        raise CheckpointError(f"{source} does not fit the model: " + "; ".join(parts))
+    model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
+
+
+def atomic_save(obj, path) -> None:
+    """torch.save to a temporary file then rename, so no partial file is ever left behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model: LIIF, path, meta: dict | None = None, half: bool = False) -> None:
+    """Write the project's format (fp16 storage when ``half``)."""
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
+             for k, v in model.state_dict().items()}
+    atomic_save({"format": FORMAT, "config": model.config.to_dict(), "state_dict": state,
+                 "meta": dict(meta or {})}, path)
+
+
+def save_official(model: LIIF, path) -> None:
+    """Write an official-format LIIF checkpoint (for interoperability tests and users)."""
+    atomic_save({"model": {**official_spec(model.config),
+                           "sd": {k: v.detach().cpu() for k, v in model.state_dict().items()}}}, path)

@@ -1,0 +1,62 @@
+"""`liif-explain train`: command-line front end of :mod:`explain.training.trainer`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+from .trainer import TrainConfig, train
+
+PRESETS = {
+    # The paper's configuration (EDSR-baseline, 16 blocks, no skip; batch 16, 2304 queries, lr 1e-4).
+    "paper": dict(model=dict(n_resblocks=16, channels=64, skip="none"), batch_size=16, queries=2304, lr=1e-4,
+                  milestones=[200_000, 400_000, 600_000, 800_000], steps=1_000_000),
+    # What the shipped checkpoints use on a 2-core CPU (see assets/*.json for the exact record).
+    "cpu": dict(model=dict(n_resblocks=8, channels=64, skip="bicubic"), batch_size=8, queries=576, lr=4e-4,
+                warmup_steps=200, milestones=[40_000, 60_000], steps=80_000),
+    "tiny": dict(model=dict(n_resblocks=1, channels=8, hidden=[16, 16], skip="bicubic"), batch_size=2, queries=32,
+                 steps=10, checkpoint_every=5, validate_every=5),
+}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", required=True, help="run folder (state.pt, model.pt, log.jsonl); resumes if present")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--config", help="JSON file with TrainConfig fields (overrides the preset)")
+    parser.add_argument("--degradation", choices=["none", "jpeg"])
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--folders", nargs="+", help="training image folders (default ../shared/data/train/*)")
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--init-from", help="warm start from a model checkpoint or shipped name")
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=JSON",
+                        help="any TrainConfig field, e.g. --set jpeg_qmin=20 batch_size=4")
+
+
+def config_from_args(args) -> TrainConfig:
+    values = dict(PRESETS[args.preset])
+    if args.config:
+        values.update(json.loads(Path(args.config).read_text()))
+    known = {f.name for f in fields(TrainConfig)}
+    for item in args.set:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in known:
+            raise ValueError(f"--set expects FIELD=VALUE with FIELD one of {sorted(known)}, got {item!r}")
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key] = raw
+    for name in ("degradation", "steps", "folders", "threads", "seed"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    if args.init_from:
+        values["init_from"] = args.init_from
+    return TrainConfig(**values)
+
+
+def run(args) -> int:
+    config = config_from_args(args)
+    train(config, args.out)
+    print(f"model written to {Path(args.out) / 'model.pt'}")
+    return 0

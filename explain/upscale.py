@@ -1,0 +1,103 @@
+"""Arbitrary-scale upscaling with bounded memory.
+
+The LR image is cut into tiles; each tile is encoded together with a margin as wide as the model's
+receptive field (:attr:`LIIF.query_radius`), so every latent code a tile's queries read is exactly the
+code of the whole image: tiled and untiled outputs agree to float rounding. Queries run in chunks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .images import load_image
+from .models import LIIF, load_model
+
+
+def output_size(lr_shape, scale=None, size=None) -> tuple[int, int]:
+    """(H, W) of the upscaled image: ``size`` as given, or (round(h·scale), round(w·scale))."""
+    if (scale is None) == (size is None):
+        raise ValueError("give exactly one of scale or size")
+    h, w = lr_shape[:2]
+    if size is not None:
+        if len(size) != 2 or int(size[0]) < 1 or int(size[1]) < 1:
+            raise ValueError(f"size must be (height, width) with positive entries, got {size}")
+        return int(size[0]), int(size[1])
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def _axis_tiles(lr_len: int, out_len: int, tile: int, margin: int):
+    """Per tile along one axis: (output index range, LR crop range)."""
+    centres = (np.arange(out_len) + 0.5) * lr_len / out_len  # output pixel centres in LR pixel units
+    for start in range(0, lr_len, tile):
+        stop = min(start + tile, lr_len)
+        idx = np.nonzero((centres >= start) & (centres < stop))[0]
+        if idx.size == 0:
+            continue
+        yield (int(idx[0]), int(idx[-1]) + 1), (max(0, start - margin), min(lr_len, stop + margin))
+
+
+def _crop_coords(out_range, out_len, crop, lr_len, dtype, device):
+    """Pixel-centre coordinates of output indices in the (-1, 1) frame of an LR crop."""
+    i = torch.arange(out_range[0], out_range[1], dtype=torch.float64)
+    u = (2 * i + 1) / (2 * out_len) * lr_len  # LR pixel units
+    a0, a1 = crop
+    return ((u - a0) * 2 / (a1 - a0) - 1).to(dtype=dtype, device=device)
+
+
+@torch.no_grad()
+def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
+                   chunk: int = 65536, progress: bool = False) -> torch.Tensor:
+    """(1, 3, h, w) in [0, 1] → (height, width, 3) tensor, clamped to [0, 1]."""
+    _, _, h, w = lr.shape
+    tile = max(h, w) if tile is None else int(tile)
+    if tile < 1:
+        raise ValueError(f"tile must be a positive number of LR pixels, got {tile}")
+    margin = model.query_radius + 1
+    out = torch.empty(height, width, 3, dtype=lr.dtype, device=lr.device)
+    row_tiles = list(_axis_tiles(h, height, tile, margin))
+    col_tiles = list(_axis_tiles(w, width, tile, margin))
+    bar = tqdm(total=len(row_tiles) * len(col_tiles), desc="upscale", disable=not progress)
+    for (r_out, r_crop) in row_tiles:
+        rows = _crop_coords(r_out, height, r_crop, h, lr.dtype, lr.device)
+        for (c_out, c_crop) in col_tiles:
+            cols = _crop_coords(c_out, width, c_crop, w, lr.dtype, lr.device)
+            crop = lr[:, :, r_crop[0]: r_crop[1], c_crop[0]: c_crop[1]]
+            latents = model.encode(crop)
+            coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
+            hc, wc = crop.shape[-2:]
+            cell = coords.new_tensor([2.0 * h / height / hc, 2.0 * w / width / wc])
+            pieces = []
+            for s in range(0, coords.shape[0], chunk):
+                part = coords[s: s + chunk].unsqueeze(0)
+                pieces.append(model.query(latents, part, cell.expand_as(part))[0])
+            out[r_out[0]: r_out[1], c_out[0]: c_out[1]] = torch.cat(pieces).view(len(rows), len(cols), 3)
+            bar.update(1)
+    bar.close()
+    return out.clamp_(0, 1)
+
+
+def upscale(model, lr, scale: float | None = None, size: tuple[int, int] | None = None, *,
+            tile: int | None = 128, chunk: int = 65536, progress: bool = False) -> np.ndarray:
+    """Upscale an image with LIIF at any (non-integer) scale or to an exact output size.
+
+    model: a :class:`LIIF`, a shipped model name or a checkpoint path.
+    lr:    anything :func:`explain.load_image` accepts; (h, w, 3) in [0, 1].
+    Returns float32 (H, W, 3) in [0, 1] with (H, W) = size or (round(h·scale), round(w·scale)).
+    ``tile`` bounds memory (LR pixels per tile side, ``None`` = one tile); ``chunk`` = queries per MLP call.
+    """
+    model = load_model(model)
+    image = load_image(lr)
+    height, width = output_size(image.shape, scale, size)
+    param = next(model.parameters())
+    x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0).to(device=param.device, dtype=param.dtype)
+    was_training = model.training
+    model.eval()
+    try:
+        out = upscale_tensor(model, x, height, width, tile=tile, chunk=chunk, progress=progress)
+    finally:
+        model.train(was_training)
+    return out.float().cpu().numpy()

@@ -1,0 +1,40 @@
+import os
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+from explain.models import LIIF  # noqa: E402
+
+
+def _randomise(model, std=0.05, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * std)
+    return model.eval()
+
+
+@pytest.fixture
+def tiny_model():
+    """A 1-block, 8-channel LIIF with random (non-zero) weights, in eval mode."""
+    return _randomise(LIIF(n_resblocks=1, channels=8, hidden=(16, 16)))
+
+
+@pytest.fixture
+def make_tiny_model():
+    def make(seed=0, **cfg):
+        base = dict(n_resblocks=1, channels=8, hidden=(16, 16))
+        return _randomise(LIIF(**{**base, **cfg}), seed=seed)
+
+    return make
+
+
+@pytest.fixture
+def small_image():
+    rng = np.random.default_rng(0)
+    return rng.random((20, 24, 3)).astype(np.float32)

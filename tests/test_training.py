@@ -1,0 +1,116 @@
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from explain.training.data import JPEGDegradation, PatchSampler, list_training_images
+from explain.training.trainer import TrainConfig, Trainer, learning_rate
+
+TINY = dict(model=dict(n_resblocks=1, channels=8, hidden=[16], skip="bicubic"), batch_size=2, queries=32,
+            checkpoint_every=3, validate_every=3, validation_images=["astronaut"], threads=1)
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    folder = tmp_path / "train" / "tiny"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        base = rng.random((1, 1, 3)) * 200
+        ramp = np.linspace(0, 50, 120)[None, :, None]
+        img = np.clip(base + ramp + rng.normal(0, 10, (100, 120, 3)), 0, 255).astype(np.uint8)
+        Image.fromarray(img).save(folder / f"img{i}.png")
+    return folder
+
+
+def test_sampler_shapes_and_ranges(image_folder):
+    images = [np.asarray(Image.open(p)) for p in list_training_images([image_folder])]
+    sampler = PatchSampler(images, patch=16, scale_range=(1, 4), queries=50, degradation=JPEGDegradation(10, 20))
+    batch = sampler.batch(3, np.random.default_rng(0))
+    assert batch["lr"].shape == (3, 3, 16, 16)
+    assert batch["coords"].shape == batch["cells"].shape == (3, 50, 2)
+    assert batch["rgb"].shape == (3, 50, 3)
+    assert batch["coords"].abs().max() < 1 and batch["lr"].min() >= 0 and batch["lr"].max() <= 1
+    again = sampler.batch(3, np.random.default_rng(0))
+    assert all(torch.equal(batch[k], again[k]) for k in batch)
+
+
+def test_jpeg_degradation_moves_the_grid():
+    rng = np.random.default_rng(0)
+    img = (rng.random((32, 32, 3)) * 255).astype(np.uint8)
+    out = JPEGDegradation(10, 10, ("4:4:4",), random_phase=True)(img, np.random.default_rng(3))
+    assert out.shape == img.shape
+    with pytest.raises(ValueError):
+        JPEGDegradation(50, 10)
+
+
+def test_benchmark_folders_are_refused(tmp_path):
+    bench = tmp_path / "bench" / "set5"
+    bench.mkdir(parents=True)
+    with pytest.raises(ValueError, match="benchmark"):
+        list_training_images([bench])
+    with pytest.raises(ValueError, match="does not exist"):
+        list_training_images([tmp_path / "nothing"])
+
+
+def test_learning_rate_schedule():
+    cfg = TrainConfig(lr=1e-3, warmup_steps=10, milestones=[100, 200], gamma=0.5)
+    assert learning_rate(cfg, 0) == pytest.approx(1e-4)
+    assert learning_rate(cfg, 50) == pytest.approx(1e-3)
+    assert learning_rate(cfg, 150) == pytest.approx(5e-4)
+    assert learning_rate(cfg, 250) == pytest.approx(2.5e-4)
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path, image_folder):
+    cfg = TrainConfig(**TINY, folders=[str(image_folder)], steps=6, degradation="jpeg")
+    straight = Trainer(cfg, tmp_path / "a", progress=False).run()
+    Trainer(cfg, tmp_path / "b", progress=False).run(steps=3)  # "killed" after its step-3 checkpoint
+    resumed = Trainer(cfg, tmp_path / "b", progress=False).run()
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    log = [json.loads(line) for line in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [3, 6] and all(np.isfinite(r["val_psnr_y"]) for r in log)
+
+
+def test_training_reduces_loss(tmp_path, image_folder):
+    cfg = TrainConfig(**{**TINY, "validate_every": 0, "checkpoint_every": 0, "batch_size": 4, "queries": 128},
+                      folders=[str(image_folder)], steps=0, lr=3e-3)
+    trainer = Trainer(cfg, tmp_path / "c", progress=False)
+    losses = [trainer.train_step() for _ in range(60)]
+    assert np.mean(losses[-10:]) < np.mean(losses[:10])
+
+
+@pytest.mark.slow
+def test_distributed_gloo_two_processes(tmp_path, image_folder):
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable)) or shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun is not installed")
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({**TINY, "folders": [str(image_folder)], "steps": 4, "validate_every": 0,
+                                  "checkpoint_every": 2}))
+
+    def launch(out, steps):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        cmd = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "explain.cli", "train",
+               "--out", str(out), "--preset", "tiny", "--config", str(config), "--steps", str(steps)]
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    launch(tmp_path / "ddp", 4)
+    state = torch.load(tmp_path / "ddp" / "state.pt", weights_only=True)
+    assert state["step"] == 4 and state["world"] == 2 and len(json.loads(state["rng"])) == 2
+    launch(tmp_path / "ddp_resumed", 2)
+    launch(tmp_path / "ddp_resumed", 4)
+    resumed = torch.load(tmp_path / "ddp_resumed" / "state.pt", weights_only=True)["model"]
+    for k, v in state["model"].items():
+        assert torch.equal(v, resumed[k]), k
