@@ -35,7 +35,8 @@ def main(argv=None) -> int:
     if getattr(args, "_unavailable", None):
         parser.error(f"'{args.command}' is unavailable: {args._unavailable}")
     try:
-        return int(importlib.import_module(args._module).run(args) or 0)
+        status = importlib.import_module(args._module).run(args)
+        return status if isinstance(status, int) else 0
     except (ValueError, TypeError) as exc:
         print(f"liif-explain {args.command}: error: {exc}", file=sys.stderr)
         return 2

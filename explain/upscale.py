@@ -50,7 +50,7 @@ def _crop_coords(out_range, out_len, crop, lr_len, dtype, device):
 
 @torch.no_grad()
 def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
-                   chunk: int = 65536, progress: bool = False) -> torch.Tensor:
+                   chunk: int = 8192, progress: bool = False) -> torch.Tensor:
     """(1, 3, h, w) in [0, 1] → (height, width, 3) tensor, clamped to [0, 1]."""
     _, _, h, w = lr.shape
     tile = max(h, w) if tile is None else int(tile)
@@ -81,7 +81,7 @@ def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile:
 
 
 def upscale(model, lr, scale: float | None = None, size: tuple[int, int] | None = None, *,
-            tile: int | None = 128, chunk: int = 65536, progress: bool = False) -> np.ndarray:
+            tile: int | None = 128, chunk: int = 8192, progress: bool = False) -> np.ndarray:
     """Upscale an image with LIIF at any (non-integer) scale or to an exact output size.
 
     model: a :class:`LIIF`, a shipped model name or a checkpoint path.

@@ -207,4 +207,4 @@ def test_ensemble_figures(tiny_model, make_tiny_model, small_image):
     figs = [plot_ensemble(res), plot_ensemble(off), plot_contributions(res), plot_ablation_seams(ab)]
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[2].axes) == 5
-    figs[0].savefig(io.BytesIO(), format="png")  # renders (layout and all)
+    figs[0].savefig(io.BytesIO(), format="png", dpi=40)  # renders (layout and all)

@@ -161,7 +161,7 @@ def test_latent_figures(tiny_model, small_image):
     figs += [plot_top_channels(res, by=by) for by in ("variance", "boundary", "periodicity", "difference")]
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[0].axes) == 2 and len(figs[1].axes) == 1
-    figs[-1].savefig(io.BytesIO(), format="png")  # renders (layout and all)
+    figs[-1].savefig(io.BytesIO(), format="png", dpi=40)  # renders (layout and all)
     with pytest.raises(ValueError, match="by"):
         plot_top_channels(res, by="colour")
     plain = latent_features(tiny_model, small_image)

@@ -104,6 +104,6 @@ def test_response_figures(tiny_model, small_image):
     figs = [plot_line_response(line, small_image), plot_line_response(line), plot_cell_response(cells)]
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[0].axes) == 3 and len(figs[1].axes) == 2
-    figs[0].savefig(io.BytesIO(), format="png")  # renders (layout and all)
+    figs[0].savefig(io.BytesIO(), format="png", dpi=40)  # renders (layout and all)
     with pytest.raises(ValueError, match="size"):
         plot_line_response(line, small_image[:10])

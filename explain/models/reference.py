@@ -17,13 +17,22 @@ from .ensemble import SHIFTS
 @torch.no_grad()
 def reference_query(model, lr: torch.Tensor, coords: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
     """(B, Q, 3) output of ``model`` for ``lr`` (B, 3, h, w) in [0, 1] at ``coords``/``cells`` (B, Q, 2)."""
-    cfg = model.config
     image = (lr - 0.5) / 0.5
-    feat = model.encoder(image)
+    return reference_query_features(model, model.encoder(image), image, coords, cells)
+
+
+@torch.no_grad()
+def reference_query_features(model, feat: torch.Tensor, image: torch.Tensor, coords: torch.Tensor,
+                             cells: torch.Tensor) -> torch.Tensor:
+    """Like :func:`reference_query` from an already encoded grid ``feat`` of the normalised ``image``.
+
+    As in the official code, the whole grid is unfolded on every call.
+    """
+    cfg = model.config
     b, c, h, w = feat.shape
     if cfg.feat_unfold:
         feat = F.unfold(feat, 3, padding=1).view(b, c * 9, h, w)
-    centres = make_coord_grid(h, w, device=lr.device, dtype=lr.dtype).permute(2, 0, 1).unsqueeze(0).expand(b, 2, h, w)
+    centres = make_coord_grid(h, w, device=feat.device, dtype=feat.dtype).permute(2, 0, 1).unsqueeze(0).expand(b, 2, h, w)
     shifts = SHIFTS if cfg.local_ensemble else ((0, 0),)
     eps = 1e-6 if cfg.local_ensemble else 0.0
     preds, areas = [], []

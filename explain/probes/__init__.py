@@ -1,0 +1,14 @@
+"""Probes: what the model uses. Each returns a dataclass of numpy arrays; plots live in :mod:`explain.figures`.
+
+Probes talk to a model only through ``encode`` / ``query`` (features once, then queries).
+"""
+
+from .attribution import METHODS, AttributionResult, attribute
+from .ensemble import AblationSeams, EnsembleResult, ablation_seams, ensemble_weights, seam_measure
+from .faithfulness import DeletionCurve, SanityCheckResult, deletion_curve, sanity_check
+from .latent import LatentFeatures, latent_features
+from .response import CellResponse, LineResponse, cell_response, line_response
+
+__all__ = ["attribute", "AttributionResult", "METHODS", "ensemble_weights", "EnsembleResult", "ablation_seams",
+           "AblationSeams", "seam_measure", "sanity_check", "SanityCheckResult", "deletion_curve", "DeletionCurve",
+           "latent_features", "LatentFeatures", "line_response", "LineResponse", "cell_response", "CellResponse"]

@@ -271,7 +271,9 @@ class AttributionResult:
                      (the other methods; path methods add up to F(x) − F(baseline)).
     abs_map:         (h, w) float32 |map| summed over channels, divided by its maximum (0 ≤ · ≤ 1).
     delta:           completeness gap Σ map − (F(x) − F(baseline)) of path methods, else None.
-    di:              Diffusion Index (1 − Gini(abs_map))·100 over the whole LR map (Gu & Dong 2021).
+    di:              Diffusion Index (1 − Gini(abs_map))·100 over the whole LR map (Gu & Dong 2021); it
+                     falls as the image grows (more zeros). ``di_receptive``: the same over the receptive
+                     box only, comparable across image sizes for one architecture.
     cumulative_area: number of LR pixels holding 95 % of the attribution.
     block_shares:    :func:`explain.probes.stats.block_shares` of abs_map (own block(s), neighbours,
                      beyond, boundary-pixel share vs boundary area share within the receptive box).
@@ -286,6 +288,7 @@ class AttributionResult:
     abs_map: np.ndarray
     delta: float | None
     di: float
+    di_receptive: float
     cumulative_area: int
     block_shares: dict
     window: tuple[int, int, int, int]
@@ -435,7 +438,8 @@ def _result(attr, delta, plan: WindowPlan, method, tgt, f_x, f_0, grid_phase, bl
     return AttributionResult(
         map=full_map, abs_map=abs_map,
         delta=None if delta is None else float(delta.reshape(-1)[0]),
-        di=stats.diffusion_index(abs_map), cumulative_area=stats.cumulative_area(abs_map),
+        di=stats.diffusion_index(abs_map), di_receptive=stats.diffusion_index(abs_map[a0:a1, b0:b1]),
+        cumulative_area=stats.cumulative_area(abs_map),
         block_shares=stats.block_shares(abs_map, plan.footprint, grid_phase, block_size, region=plan.box),
         window=plan.window, scale=(H / h, W / w), output_size=(H, W), method=method, target=tgt.name,
         receptive_box=plan.box, footprint=plan.footprint, target_value=f_x, baseline_value=f_0,

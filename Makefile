@@ -1,0 +1,39 @@
+# Two commands for a newcomer: `make demo` and `make test` (both create .venv and install first).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The CPU build of torch. Here `pip install torch==2.13.0` finds it on disk; elsewhere pass
+# TORCH_PIP_ARGS="--index-url <PyTorch's CPU wheel index>" (see README) to avoid a multi-GB CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_PIP_ARGS ?=
+DEMO_OUT ?= out/tour
+
+.PHONY: venv demo test lint lab benchmarks clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: venv
+	$(VENV)/bin/liif-explain tour --out $(DEMO_OUT)
+	@echo "Results: $(abspath $(DEMO_OUT))/index.html"
+
+test: venv
+	$(VENV)/bin/ruff check explain tests benchmarks
+	$(PY) -m pytest -q
+
+lab: venv
+	$(PY) -m pip install --quiet -e ".[dev,lab]"
+	$(VENV)/bin/jupyter lab notebooks/
+
+benchmarks: venv
+	$(PY) benchmarks/upscale.py
+	$(PY) benchmarks/attribution.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

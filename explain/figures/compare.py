@@ -1,0 +1,46 @@
+"""Side-by-side views of upscaled images: full frames with the explained window boxed, and crops."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+
+def _box(ax, window, color="yellow"):
+    r, c, h, w = window
+    ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor=color, linewidth=1.5))
+
+
+def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)):
+    """The whole image (H, W, 3) with ``window`` = (row, col, height, width) boxed."""
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.imshow(np.clip(image, 0, 1), interpolation="nearest")
+    _box(ax, window)
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_crops(images: dict, window, captions: dict | None = None, block: int | None = None, ncols=None):
+    """Crops of several same-size images at ``window`` (row, col, height, width), nearest-neighbour shown.
+
+    ``block`` draws the block grid (in pixels of these images, phase 0), e.g. 8·scale for an upscaled JPEG.
+    """
+    r, c, h, w = window
+    n = len(images)
+    ncols = ncols or n
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 3.0 * nrows), squeeze=False, layout="constrained")
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, (name, img) in zip(axes.ravel(), images.items()):
+        ax.imshow(np.clip(img[r: r + h, c: c + w], 0, 1), interpolation="nearest")
+        if block:
+            for k in range(-(r % block) + block, h, block):
+                ax.axhline(k - 0.5, color="white", lw=0.4, alpha=0.5)
+            for k in range(-(c % block) + block, w, block):
+                ax.axvline(k - 0.5, color="white", lw=0.4, alpha=0.5)
+        ax.set_title(name + ("\n" + captions[name] if captions and name in captions else ""), fontsize=8)
+    return fig

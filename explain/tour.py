@@ -1,0 +1,170 @@
+"""`liif-explain tour`: the main job behind `make demo`.
+
+Takes a default image, makes the low-resolution copy LIIF's way, JPEG-compresses it, upscales it with
+bicubic and the shipped LIIF models, finds the blockiest window and writes an HTML report with PNGs:
+the overview, side-by-side crops of the window, and a table of PSNR-Y / SSIM / PSNR-B.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .codecs import compress  # noqa: E402
+from .figures.compare import plot_crops, plot_overview  # noqa: E402
+from .images import DEFAULT_IMAGE, crop_to_multiple, downscale, load_image, save_image, upscale_bicubic  # noqa: E402
+from .metrics import blockiest_window, psnr_b, psnr_y, ssim  # noqa: E402
+from .models import ASSETS, LIIF, SHIPPED, load_model  # noqa: E402
+from .upscale import upscale  # noqa: E402
+
+
+@dataclass
+class TourResult:
+    out_dir: Path
+    report: Path
+    window: tuple[int, int, int, int]  # HR (row, col, height, width)
+    metrics: dict[str, dict[str, float]]
+    bpp: float
+    model_status: dict[str, str] = field(default_factory=dict)
+
+
+def shipped_models() -> dict[str, tuple[LIIF, str]]:
+    """Shipped models that are present, with a one-line status each; an untrained stand-in if none is."""
+    found = {}
+    for name in SHIPPED:
+        if (ASSETS / f"{name}.pt").exists():
+            model = load_model(name)
+            meta = getattr(model, "meta", {}) or {}
+            found[name] = (model, f"trained {meta.get('steps', '?')} steps "
+                                  f"({meta.get('train_seconds', 0) / 3600:.1f} h) — see assets/{name}.json")
+    if not found:
+        model = LIIF(n_resblocks=8, skip="bicubic").eval()
+        found["liif (untrained)"] = (model, "UNTRAINED: no weights in assets/, so this model is random "
+                                            "(with its bicubic skip it equals bicubic); nothing it shows "
+                                            "explains a trained model")
+    return found
+
+
+def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="out/tour", window_lr: int = 16,
+             models: dict | None = None, progress: bool = True) -> TourResult:
+    """Run the tour and write ``out_dir/index.html``; returns what it measured.
+
+    The report is assembled in a temporary folder and moved into place at the end, so a failed run
+    leaves no partial report behind.
+    """
+    if int(scale) != scale or scale < 1:
+        raise ValueError(f"the tour uses an integer scale >= 1 (block grid 8·scale), got {scale}")
+    scale = int(scale)
+    if not 1 <= quality <= 100:
+        raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
+    out_dir = Path(out_dir)
+    models = shipped_models() if models is None else {k: (load_model(v), str(v)) for k, v in models.items()}
+    hr = crop_to_multiple(load_image(image), 8 * scale)
+    lr = downscale(hr, scale)
+    lr_jpeg, info = compress(lr, "jpeg", quality=quality, subsampling="4:2:0")
+    if min(lr.shape[:2]) < window_lr:
+        raise ValueError(f"image too small: its ×{scale} downscale is {lr.shape[:2]}, the window is {window_lr} px")
+
+    r, c = blockiest_window(lr_jpeg, window_lr, block_size=8)
+    window = (r * scale, c * scale, window_lr * scale, window_lr * scale)
+
+    outputs = {"ground truth": hr, f"JPEG q={quality} input (nearest)": np.kron(lr_jpeg, np.ones((scale, scale, 1))),
+               "bicubic": upscale_bicubic(lr_jpeg, size=hr.shape[:2])}
+    t0 = time.perf_counter()
+    timings = {}
+    for name, (model, _) in models.items():
+        t0 = time.perf_counter()
+        outputs[name] = upscale(model, lr_jpeg, size=hr.shape[:2], progress=progress)
+        timings[name] = time.perf_counter() - t0
+
+    metrics = {}
+    for name, img in outputs.items():
+        if name == "ground truth":
+            continue
+        metrics[name] = {"psnr_y": psnr_y(hr, img, shave=scale), "ssim": ssim(hr, img, shave=scale),
+                         "psnr_b": psnr_b(hr, img, block_size=8 * scale, shave=scale)}
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tour-", dir=out_dir.parent))
+    try:
+        save_image(lr_jpeg, tmp / "input_lr_jpeg.png")
+        for name, img in outputs.items():
+            save_image(img, tmp / f"full_{_slug(name)}.png")
+        _save(plot_overview(outputs["bicubic"], window, f"blockiest {window_lr}×{window_lr} LR window"),
+              tmp / "overview.png")
+        captions = {k: f"PSNR-Y {v['psnr_y']:.2f} dB" for k, v in metrics.items()}
+        _save(plot_crops(outputs, window, captions, block=8 * scale, ncols=min(len(outputs), 5)), tmp / "crops.png")
+        status = {k: v[1] for k, v in models.items()}
+        summary = {"image": str(image), "scale": scale, "quality": quality, "bpp": info.bpp, "nbytes": info.nbytes,
+                   "window_hr": window, "metrics": metrics, "models": status,
+                   "upscale_seconds": timings}
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
+        (tmp / "index.html").write_text(_html(summary))
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return TourResult(out_dir, out_dir / "index.html", window, metrics, info.bpp, status)
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
+
+
+def _save(fig, path):
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _html(summary: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{v['psnr_y']:.2f}</td><td>{v['ssim']:.4f}</td><td>{v['psnr_b']:.2f}</td></tr>"
+        for k, v in summary["metrics"].items())
+    status = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in summary["models"].items())
+    s = summary
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>liif-explain tour</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:auto}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{text-align:left}}</style></head>
+<body><h1>Why did the blocks disappear?</h1>
+<p>Image <code>{html.escape(s['image'])}</code>, downscaled ×{s['scale']} (PIL bicubic), JPEG q={s['quality']}
+(4:2:0): {s['nbytes']} bytes, {s['bpp']:.3f} bits per LR pixel. Upscaled back ×{s['scale']} by bicubic and LIIF.</p>
+<h2>Models</h2><ul>{status}</ul>
+<h2>Blockiest region</h2><p>The window with the highest local blocking measure (Yim &amp; Bovik BEF on the
+8×8 grid of the JPEG input), HR rows/cols (row, col, height, width) = {tuple(s['window_hr'])}.</p>
+<img src="overview.png" width="420"><br><img src="crops.png" style="max-width:100%">
+<h2>Whole-image quality</h2><p>Against the ground truth, {s['scale']}-pixel border shaved; PSNR-B on the
+{8 * s['scale']}-pixel grid of the upscaled JPEG blocks.</p>
+<table><tr><th>output</th><th>PSNR-Y (dB)</th><th>SSIM</th><th>PSNR-B (dB)</th></tr>{rows}</table>
+<p>Full-size PNGs and <code>summary.json</code> are in this folder.</p>
+</body></html>"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--image", default=DEFAULT_IMAGE, help="default image name or path (default: astronaut)")
+    parser.add_argument("--scale", type=int, default=4)
+    parser.add_argument("--quality", type=int, default=20, help="JPEG quality of the LR input")
+    parser.add_argument("--out", default="out/tour", help="report folder (replaced)")
+    parser.add_argument("--window", type=int, default=16, help="side of the explained window in LR pixels")
+
+
+def run(args) -> int:
+    result = run_tour(args.image, args.scale, args.quality, args.out, args.window)
+    for name, m in result.metrics.items():
+        print(f"{name:>36}: PSNR-Y {m['psnr_y']:.2f} dB  SSIM {m['ssim']:.4f}  PSNR-B {m['psnr_b']:.2f} dB")
+    for name, status in result.model_status.items():
+        print(f"{name}: {status}")
+    print(f"report: {result.report.resolve()}")
+    return 0

@@ -1,0 +1,35 @@
+"""`liif-explain upscale IN OUT --scale S`: upscale one image file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .images import save_image
+from .upscale import upscale
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("input", help="image file or default image name")
+    parser.add_argument("output", help="output image file (.png recommended)")
+    parser.add_argument("--scale", type=float, help="any positive factor, e.g. 3.5")
+    parser.add_argument("--size", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"))
+    parser.add_argument("--model", default="liif-jpeg", help="shipped name or checkpoint path")
+    parser.add_argument("--tile", type=int, default=128, help="LR tile side (bounds memory)")
+
+
+def run(args) -> int:
+    out = upscale(args.model, args.input, scale=args.scale, size=tuple(args.size) if args.size else None,
+                  tile=args.tile, progress=True)
+    path = Path(args.output)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=path.suffix or ".png")
+    os.close(fd)
+    try:
+        save_image(out, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"wrote {path} ({out.shape[0]}×{out.shape[1]})")
+    return 0

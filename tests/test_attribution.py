@@ -1,0 +1,305 @@
+"""Window attribution: locality exactness, completeness, methods, determinism, faithfulness checks, figures."""
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from explain.figures.attribution import (
+    plot_attribution,
+    plot_attribution_comparison,
+    plot_deletion_curve,
+    plot_sanity_check,
+)
+from explain.models import LIIF
+from explain.models.coords import output_coords
+from explain.probes.attribution import METHODS, AttributionResult, attribute
+from explain.probes.faithfulness import core_spearman, deletion_curve, sanity_check, spearman
+
+WINDOW = (30, 20, 8, 8)  # HR pixels of the ×2 output of a 40×36 LR image
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: intra-op threads only add overhead (and contention on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _model(seed=0, **cfg):
+    torch.manual_seed(seed)
+    return LIIF(**{"n_resblocks": 1, "channels": 8, "hidden": (16, 16), **cfg}).eval()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return _model()
+
+
+@pytest.fixture(scope="module")
+def lr():
+    return np.random.default_rng(0).random((40, 36, 3)).astype(np.float32)
+
+
+def _rel(a, b):
+    return float(np.abs(a - b).max() / np.abs(b).max())
+
+
+# ------------------------------------------------------------------------------------------------ locality
+@pytest.mark.parametrize("method,kw", [
+    ("saliency", {}),
+    ("input_x_gradient", {}),
+    ("integrated_gradients", {"steps": 16}),
+    ("integrated_gradients", {"steps": 16, "baseline": "jpeg"}),
+    ("integrated_gradients", {"steps": 16, "baseline": "block_mean", "grid_phase": (3, 5)}),
+    ("lam", {"steps": 16}),
+    ("lam", {"steps": 16, "target": "gradient", "sigma": 2.5}),
+])
+def test_local_crop_equals_whole_image(model, lr, method, kw):
+    loc = attribute(model, lr, WINDOW, 2, method=method, **kw)
+    full = attribute(model, lr, WINDOW, 2, method=method, local=False, **kw)
+    assert loc.receptive_box != full.receptive_box and full.receptive_box == ((0, 40), (0, 36))
+    assert _rel(loc.map, full.map) <= 1e-4
+    assert loc.target_value == pytest.approx(full.target_value, rel=1e-5)
+    (a0, a1), (b0, b1) = loc.receptive_box
+    outside = np.ones(lr.shape[:2], dtype=bool)
+    outside[a0:a1, b0:b1] = False
+    assert not loc.map[:, outside].any()  # zero outside the receptive box, by construction …
+    assert not full.map[:, outside].any()  # … and in the whole-image computation: the box holds the dependency
+
+
+@pytest.mark.parametrize("cfg,window,scale,size", [
+    ({}, (0, 0, 6, 5), 2, None),                     # window at the image corner: crop clipped by the border
+    ({}, (40, 50, 7, 9), 2.5, None),                 # non-integer scale
+    ({}, (20, 11, 5, 6), None, (57, 41)),            # explicit output size, unequal scales
+    ({"skip": "bicubic"}, (30, 20, 8, 8), 2, None),
+    ({"feat_unfold": False, "local_ensemble": False}, (30, 20, 8, 8), 3, None),
+    ({"n_resblocks": 0, "cell_decode": False}, (76, 68, 4, 4), 2, None),    # bottom-right corner
+])
+def test_locality_across_configs_scales_and_borders(lr, cfg, window, scale, size):
+    m = _model(1, **cfg)
+    kw = {"scale": scale} if size is None else {"size": size}
+    loc = attribute(m, lr, window, method="saliency", **kw)
+    full = attribute(m, lr, window, method="saliency", local=False, **kw)
+    assert _rel(loc.map, full.map) <= 1e-4
+    (a0, a1), (b0, b1) = loc.receptive_box
+    outside = np.ones(lr.shape[:2], dtype=bool)
+    outside[a0:a1, b0:b1] = False
+    assert not full.map[:, outside].any()
+
+
+def test_receptive_box_is_tight(model, lr):
+    """Interior window at ×2 starting on an even row: the dependency reaches every side of the box."""
+    full = attribute(model, lr, WINDOW, 2, method="saliency", local=False)
+    loc = attribute(model, lr, WINDOW, 2, method="saliency")
+    (a0, a1), (b0, b1) = loc.receptive_box
+    mag = np.abs(full.map).sum(0)
+    assert mag[a0, b0:b1].any() and mag[a1 - 1, b0:b1].any()
+    assert mag[a0:a1, b0].any() and mag[a0:a1, b1 - 1].any()
+    assert (a1 - a0, b1 - b0) == (4 + 2 * model.query_radius, 4 + 2 * model.query_radius)
+
+
+def test_window_value_matches_the_model_output(model, lr):
+    """F(x) of the mean target equals the mean of the model's (unclamped) full output over the window."""
+    res = attribute(model, lr, WINDOW, 2, method="saliency")
+    coords, cells = output_coords(80, 72)
+    x = torch.from_numpy(lr).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        out = model(x, coords, cells).reshape(80, 72, 3)
+    r, c, h, w = WINDOW
+    assert res.target_value == pytest.approx(float(out[r:r + h, c:c + w].mean()), rel=1e-5)
+
+
+# ------------------------------------------------------------------------------------------- completeness
+@pytest.mark.parametrize("method,kw", [
+    ("integrated_gradients", {}),
+    ("integrated_gradients", {"baseline": "jpeg", "jpeg_quality": 2}),
+    ("integrated_gradients", {"baseline": "block_mean"}),
+    ("lam", {"sigma": 3.0}),
+    ("lam", {"target": "gradient"}),
+])
+def test_path_methods_are_complete(model, lr, method, kw):
+    res = attribute(model, lr, WINDOW, 2, method=method, steps=64, **kw)
+    gap = res.target_value - res.baseline_value
+    assert abs(gap) > 1e-4  # the baseline really differs from the input
+    assert abs(res.delta) <= 1e-2 * abs(gap)
+    # delta is what it claims: Σ map − (F(x) − F(x₀))
+    assert res.delta == pytest.approx(float(res.map.astype(np.float64).sum()) - gap, abs=1e-5 + 1e-3 * abs(gap))
+
+
+def test_lam_gap_shrinks_with_steps(model, lr):
+    coarse = attribute(model, lr, WINDOW, 2, method="lam", steps=2, sigma=3.0)
+    fine = attribute(model, lr, WINDOW, 2, method="lam", steps=64, sigma=3.0)
+    assert abs(fine.delta) < abs(coarse.delta)
+
+
+# ----------------------------------------------------------------------------------------- methods & result
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_every_method_returns_the_documented_result(model, lr, method):
+    res = attribute(model, lr, WINDOW, 2, method=method, steps=8)
+    assert isinstance(res, AttributionResult)
+    assert res.map.shape == (3, 40, 36) and res.map.dtype == np.float32
+    assert res.abs_map.shape == (40, 36) and res.abs_map.max() == pytest.approx(1.0) and res.abs_map.min() >= 0
+    assert (res.delta is None) == (method in ("saliency", "input_x_gradient", "noise_tunnel"))
+    assert 0 < res.di <= 100
+    assert 0 < res.cumulative_area <= 40 * 36
+    s = res.block_shares
+    assert s["own"] + s["neighbours"] + s["beyond"] == pytest.approx(1.0)
+    assert res.window == WINDOW and res.scale == (2.0, 2.0) and res.output_size == (80, 72)
+    assert res.method == method and res.footprint == ((15, 19), (10, 14))
+
+
+def test_results_are_bit_identical_across_runs(model, lr):
+    for method, kw in (("lam", {}), ("integrated_gradients", {"baseline": "jpeg"}), ("noise_tunnel", {})):
+        a = attribute(model, lr, WINDOW, 2, method=method, steps=8, **kw)
+        b = attribute(model, lr, WINDOW, 2, method=method, steps=8, **kw)
+        assert np.array_equal(a.map, b.map), method
+        assert a.delta == b.delta and a.di == b.di
+    c = attribute(model, lr, WINDOW, 2, method="noise_tunnel", steps=8, seed=1)
+    assert not np.array_equal(a.map, c.map)  # the seed matters
+
+
+def test_internal_batch_size_does_not_change_lam(model, lr):
+    a = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=3)
+    b = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=10)
+    assert _rel(a.map, b.map) <= 1e-5
+
+
+def test_targets(model, lr):
+    mean = attribute(model, lr, WINDOW, 2, method="saliency")
+    custom = attribute(model, lr, WINDOW, 2, method="saliency", target=lambda win: win.mean(dim=(1, 2, 3)))
+    assert np.allclose(custom.map, mean.map, rtol=1e-5, atol=1e-8)
+    red = attribute(model, lr, WINDOW, 2, method="saliency", target=lambda win: win[..., 0].sum(dim=(1, 2)))
+    assert not np.allclose(red.map, mean.map)
+    grad = attribute(model, lr, WINDOW, 2, method="saliency", target="gradient")
+    assert grad.target == "gradient" and grad.target_value > 0
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"window": (79, 0, 4, 4)}, "outside"),
+    ({"window": (0, 0, 4)}, "window"),
+    ({"method": "gradcam"}, "unknown attribution method"),
+    ({"steps": 0}, "steps"),
+    ({"steps": -3}, "steps"),
+    ({"steps": 2.5}, "steps"),
+    ({"steps": True}, "steps"),
+    ({"method": "saliency", "baseline": "jpeg"}, "no baseline"),
+    ({"method": "integrated_gradients", "baseline": "nope"}, "unknown baseline"),
+    ({"target": "max"}, "unknown target"),
+    ({"sigma": 0.0}, "sigma"),
+    ({"scale": -2}, "scale"),
+    ({"target": lambda win: win.sum()}, "one value per image"),
+    ({"grid_phase": (0,)}, "grid_phase"),
+    ({"method": "noise_tunnel", "nt_method": "deeplift"}, "nt_method"),
+])
+def test_bad_inputs_raise_value_error(model, lr, kw, match):
+    args = {"window": WINDOW, "scale": 2, "steps": 4, **kw}
+    with pytest.raises(ValueError, match=match):
+        attribute(model, lr, **args)
+
+
+def test_unknown_option_is_a_type_error(model, lr):
+    with pytest.raises(TypeError):
+        attribute(model, lr, WINDOW, 2, method="saliency", nt_samples=3)
+
+
+# ----------------------------------------------------------------------------------------- faithfulness
+@pytest.fixture(scope="module")
+def trained():
+    """A tiny LIIF fitted for a few hundred steps to one 48×48 crop at ×2 (a few seconds on one core)."""
+    from explain.images import downscale, load_image
+
+    hr = load_image("astronaut")[100:148, 180:228]
+    lr_img = downscale(hr, 2)
+    m = _model(0)
+    m.train()
+    x = torch.from_numpy(lr_img).permute(2, 0, 1)[None]
+    y = torch.from_numpy(hr).reshape(1, -1, 3)
+    coords, cells = output_coords(48, 48)
+    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    losses = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # module-scoped: set up before the per-test single-thread fixture
+    try:
+        for _ in range(250):
+            loss = (m(x, coords, cells) - y).abs().mean()
+            losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
+    m.eval()
+    assert losses[-1] < 0.5 * losses[0]  # it did learn
+    return m, lr_img
+
+
+def test_spearman():
+    x = np.arange(10.0)
+    assert spearman(x, x ** 3) == pytest.approx(1.0)
+    assert spearman(x, -np.exp(x)) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 2, 2, 3]) == pytest.approx(1.0)  # ties: average ranks
+    assert np.isnan(spearman(x, np.ones(10)))
+    rng = np.random.default_rng(0)
+    assert abs(spearman(rng.random(2000), rng.random(2000))) < 0.1
+    with pytest.raises(ValueError, match="same size"):
+        spearman(x, x[:5])
+    assert core_spearman(x, x) == pytest.approx(1.0)
+
+
+def test_sanity_check_separates_trained_from_randomised(trained):
+    m, lr_img = trained
+    before = [p.detach().clone() for p in m.parameters()]
+    sc = sanity_check(m, lr_img, (8, 8, 8, 8), scale=2, method="lam", steps=16)
+    assert sc.stages == ["all"]
+    assert sc.spearman_signed[0] < 0.5  # the signed map of the randomised model is unrelated
+    assert sc.spearman_core[0] < 0.9
+    # control: recomputing the trained model's map correlates perfectly
+    same = attribute(m, lr_img, (8, 8, 8, 8), 2, method="lam", steps=16)
+    assert spearman(same.abs_map, sc.original) == pytest.approx(1.0)
+    assert all(torch.equal(a, b) for a, b in zip(before, m.parameters()))  # the model was not touched
+
+
+def test_sanity_check_cascade_goes_from_output_to_input(trained):
+    m, lr_img = trained
+    sc = sanity_check(m, lr_img, (8, 8, 8, 8), scale=2, method="saliency", layers="cascade")
+    assert sc.stages[0].startswith("imnet") and sc.stages[-1].startswith("encoder.head")
+    assert len(sc.stages) == 6 and sc.maps.shape == (6, 24, 24)
+    assert sc.spearman.shape == sc.spearman_signed.shape == sc.spearman_core.shape == (6,)
+    with pytest.raises(ValueError, match="layers"):
+        sanity_check(m, lr_img, (8, 8, 8, 8), scale=2, layers="some")
+
+
+def test_deletion_curve_attributed_beats_random(trained):
+    m, lr_img = trained
+    res = attribute(m, lr_img, (8, 8, 8, 8), 2, method="lam", steps=16)
+    dc = deletion_curve(m, lr_img, res, n_random=4)
+    assert dc.counts[0] == 0 and dc.attributed[0] == pytest.approx(dc.original)
+    assert dc.random.shape == (4, dc.fractions.size)
+    assert dc.area_attributed > dc.area_random
+    with pytest.raises(ValueError, match="fractions"):
+        deletion_curve(m, lr_img, res, fractions=(0.1, 1.5))
+    with pytest.raises(ValueError, match="computed on"):
+        deletion_curve(m, lr_img[:20], res)
+
+
+# ------------------------------------------------------------------------------------------------ figures
+def test_figures(model, lr):
+    res = attribute(model, lr, WINDOW, 2, method="lam", steps=8, grid_phase=(3, 5))
+    other = attribute(_model(3), lr, WINDOW, 2, method="lam", steps=8, grid_phase=(3, 5))
+    sr = np.random.default_rng(1).random((80, 72, 3)).astype(np.float32)
+    assert isinstance(plot_attribution(res, lr, sr), Figure)
+    assert isinstance(plot_attribution(res, lr, zoom="full", gamma=0.5), Figure)
+    assert isinstance(plot_attribution_comparison({"a": res, "b": other}, lr, common_scale=True), Figure)
+    dc = deletion_curve(model, lr, res, fractions=(0, 0.1, 0.3), n_random=2)
+    assert isinstance(plot_deletion_curve({"a": dc, "b": dc}), Figure)
+    sc = sanity_check(model, lr, WINDOW, 2, method="saliency", layers="cascade")
+    assert isinstance(plot_sanity_check(sc), Figure)
+    with pytest.raises(ValueError, match="size"):
+        plot_attribution(res, lr[:20])
+    with pytest.raises(ValueError, match="sr has size"):
+        plot_attribution(res, lr, sr[:40])
+    with pytest.raises(ValueError, match="non-empty"):
+        plot_attribution_comparison({}, lr)
