@@ -15,7 +15,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .codecs import compress
+from .fileio import atomic_write_text  # noqa: F401  (re-exported for callers)
 from .images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from .metrics import psnr_b, psnr_y, ssim
 from .models import LIIF, SHIPPED, load_model
@@ -339,20 +339,6 @@ def render_markdown(rows: Sequence[Row], baseline: str = BASELINE, title: str | 
 
 
 # ----------------------------------------------------------------------------------------------- files
-def atomic_write_text(path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place (no partial files)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def csv_text(rows: Sequence[Row]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=[f.name for f in fields(Row)], lineterminator="\n")

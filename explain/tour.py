@@ -15,18 +15,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .codecs import compress  # noqa: E402
-from .figures.compare import plot_crops, plot_overview  # noqa: E402
-from .images import DEFAULT_IMAGE, crop_to_multiple, downscale, load_image, save_image, upscale_bicubic  # noqa: E402
-from .metrics import blockiest_window, psnr_b, psnr_y, ssim  # noqa: E402
-from .models import ASSETS, LIIF, SHIPPED, load_model  # noqa: E402
-from .upscale import upscale  # noqa: E402
+from .codecs import compress
+from .figures.attribution import plot_attribution_comparison
+from .figures.compare import plot_crops, plot_overview
+from .figures.ensemble import plot_ensemble
+from .images import DEFAULT_IMAGE, crop_to_multiple, downscale, load_image, save_image, upscale_bicubic
+from .metrics import blockiest_window, psnr_b, psnr_y, ssim
+from .models import ASSETS, LIIF, SHIPPED, load_model
+from .probes import attribute, ensemble_weights
+from .upscale import upscale
 
 
 @dataclass
@@ -37,6 +36,7 @@ class TourResult:
     metrics: dict[str, dict[str, float]]
     bpp: float
     model_status: dict[str, str] = field(default_factory=dict)
+    probes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def shipped_models() -> dict[str, tuple[LIIF, str]]:
@@ -56,8 +56,17 @@ def shipped_models() -> dict[str, tuple[LIIF, str]]:
     return found
 
 
+def probe_window(window_lr_corner, window_lr: int, scale: int, block: int = 8) -> tuple[int, int, int, int]:
+    """A 4×4-LR-pixel window (HR coordinates) inside the 8×8 block at the centre of the blockiest window."""
+    r, c = window_lr_corner
+    br = (r + window_lr // 2) // block * block
+    bc = (c + window_lr // 2) // block * block
+    off = (block - 4) // 2
+    return ((br + off) * scale, (bc + off) * scale, 4 * scale, 4 * scale)
+
+
 def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="out/tour", window_lr: int = 16,
-             models: dict | None = None, progress: bool = True) -> TourResult:
+             models: dict | None = None, progress: bool = True, lam_steps: int = 30) -> TourResult:
     """Run the tour and write ``out_dir/index.html``; returns what it measured.
 
     The report is assembled in a temporary folder and moved into place at the end, so a failed run
@@ -73,6 +82,8 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
     hr = crop_to_multiple(load_image(image), 8 * scale)
     lr = downscale(hr, scale)
     lr_jpeg, info = compress(lr, "jpeg", quality=quality, subsampling="4:2:0")
+    if window_lr <= 8:
+        raise ValueError(f"the window must be wider than one 8×8 block, got {window_lr} LR pixels")
     if min(lr.shape[:2]) < window_lr:
         raise ValueError(f"image too small: its ×{scale} downscale is {lr.shape[:2]}, the window is {window_lr} px")
 
@@ -95,6 +106,16 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
         metrics[name] = {"psnr_y": psnr_y(hr, img, shave=scale), "ssim": ssim(hr, img, shave=scale),
                          "psnr_b": psnr_b(hr, img, block_size=8 * scale, shave=scale)}
 
+    # Probes on the blockiest block: LAM attribution for every model, ensemble weights for the first.
+    pwin = probe_window((r, c), window_lr, scale)
+    attributions = {name: attribute(model, lr_jpeg, window=pwin, size=hr.shape[:2], method="lam", steps=lam_steps,
+                                     target="gradient",
+                                     progress=progress)
+                    for name, (model, _) in models.items()}
+    probes = {name: _probe_summary(a) for name, a in attributions.items()}
+    first_model = next(iter(models.values()))[0]
+    ens = ensemble_weights(first_model, lr_jpeg, region=pwin, size=hr.shape[:2])
+
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tour-", dir=out_dir.parent))
     try:
@@ -105,9 +126,14 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
               tmp / "overview.png")
         captions = {k: f"PSNR-Y {v['psnr_y']:.2f} dB" for k, v in metrics.items()}
         _save(plot_crops(outputs, window, captions, block=8 * scale, ncols=min(len(outputs), 5)), tmp / "crops.png")
+        _save(plot_attribution_comparison(attributions, lr_jpeg, gamma=0.5,
+                                          title=f"LAM ({lam_steps} steps) for the HR window {pwin}"),
+              tmp / "attribution.png")
+        _save(plot_ensemble(ens), tmp / "ensemble.png")
         status = {k: v[1] for k, v in models.items()}
         summary = {"image": str(image), "scale": scale, "quality": quality, "bpp": info.bpp, "nbytes": info.nbytes,
-                   "window_hr": window, "metrics": metrics, "models": status,
+                   "window_hr": window, "probe_window_hr": pwin, "metrics": metrics, "probes": probes,
+                   "ensemble_first_model": next(iter(models)), "models": status,
                    "upscale_seconds": timings}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         (tmp / "index.html").write_text(_html(summary))
@@ -117,7 +143,18 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return TourResult(out_dir, out_dir / "index.html", window, metrics, info.bpp, status)
+    return TourResult(out_dir, out_dir / "index.html", window, metrics, info.bpp, status, probes)
+
+
+def _probe_summary(a) -> dict[str, float]:
+    shares = a.block_shares
+    return {"di": a.di_receptive, "own_block": shares["own"], "neighbour_blocks": shares["neighbours"],
+            "beyond": shares["beyond"], "boundary_pixels": shares["boundary"], "boundary_area": shares["boundary_area"],
+            "completeness_gap": a.relative_delta}
+
+
+def _pct(x) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
 def _slug(name: str) -> str:
@@ -126,7 +163,6 @@ def _slug(name: str) -> str:
 
 def _save(fig, path):
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _html(summary: dict) -> str:
@@ -135,6 +171,11 @@ def _html(summary: dict) -> str:
         for k, v in summary["metrics"].items())
     status = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in summary["models"].items())
     s = summary
+    probe_rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{v['di']:.1f}</td><td>{100 * v['own_block']:.1f}%</td>"
+        f"<td>{100 * v['neighbour_blocks']:.1f}%</td><td>{100 * v['beyond']:.1f}%</td>"
+        f"<td>{100 * v['boundary_pixels']:.1f}%</td><td>{100 * v['boundary_area']:.1f}%</td>"
+        f"<td>{_pct(v['completeness_gap'])}</td></tr>" for k, v in s["probes"].items())
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>liif-explain tour</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{text-align:left}}</style></head>
@@ -148,6 +189,18 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{
 <h2>Whole-image quality</h2><p>Against the ground truth, {s['scale']}-pixel border shaved; PSNR-B on the
 {8 * s['scale']}-pixel grid of the upscaled JPEG blocks.</p>
 <table><tr><th>output</th><th>PSNR-Y (dB)</th><th>SSIM</th><th>PSNR-B (dB)</th></tr>{rows}</table>
+<h2>What the models use there</h2>
+<p>LAM attribution (Gu &amp; Dong 2021: integrated gradients along a Gaussian-blur path) of LAM's gradient
+detector (total gradient magnitude, i.e. the detail rebuilt) in the HR window {tuple(s['probe_window_hr'])},
+which sits inside one 8×8 JPEG block of the input. Shares of the absolute attribution: the window's own
+block, its 8 neighbouring blocks, and beyond; block-boundary pixels against the share of the receptive field
+they cover. DI = Diffusion Index over the receptive field (higher = more spread out). Maps are shown with display γ = 0.5.</p>
+<table><tr><th>model</th><th>DI</th><th>own block</th><th>8 neighbours</th><th>beyond</th>
+<th>boundary px</th><th>boundary area</th><th>IG gap</th></tr>{probe_rows}</table>
+<img src="attribution.png" style="max-width:100%">
+<p>Local ensemble of <b>{html.escape(s['ensemble_first_model'])}</b> on the same window: the weight of each of the 4
+nearest latent codes at every output pixel, the dominant code, and where the 4 predictions disagree.</p>
+<img src="ensemble.png" style="max-width:100%">
 <p>Full-size PNGs and <code>summary.json</code> are in this folder.</p>
 </body></html>"""
 
@@ -164,6 +217,9 @@ def run(args) -> int:
     result = run_tour(args.image, args.scale, args.quality, args.out, args.window)
     for name, m in result.metrics.items():
         print(f"{name:>36}: PSNR-Y {m['psnr_y']:.2f} dB  SSIM {m['ssim']:.4f}  PSNR-B {m['psnr_b']:.2f} dB")
+    for name, p in result.probes.items():
+        print(f"{name:>36}: LAM DI {p['di']:.1f}, own block {100 * p['own_block']:.1f}%, neighbouring blocks "
+              f"{100 * p['neighbour_blocks']:.1f}%, beyond {100 * p['beyond']:.1f}%")
     for name, status in result.model_status.items():
         print(f"{name}: {status}")
     print(f"report: {result.report.resolve()}")

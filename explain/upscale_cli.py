@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from .fileio import atomic_path
 from .images import save_image
 from .upscale import upscale
 
@@ -23,13 +22,7 @@ def run(args) -> int:
     out = upscale(args.model, args.input, scale=args.scale, size=tuple(args.size) if args.size else None,
                   tile=args.tile, progress=True)
     path = Path(args.output)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=path.suffix or ".png")
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=path.suffix or ".png") as tmp:
         save_image(out, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     print(f"wrote {path} ({out.shape[0]}×{out.shape[1]})")
     return 0

@@ -100,7 +100,8 @@ def test_distributed_gloo_two_processes(tmp_path, image_folder):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        cmd = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "explain.cli", "train",
+        cmd = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
+               "-m", "explain.cli", "train",
                "--out", str(out), "--preset", "tiny", "--config", str(config), "--steps", str(steps)]
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)

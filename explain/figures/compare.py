@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 
@@ -14,12 +14,12 @@ def _box(ax, window, color="yellow"):
 
 def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)):
     """The whole image (H, W, 3) with ``window`` = (row, col, height, width) boxed."""
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.subplots()
     ax.imshow(np.clip(image, 0, 1), interpolation="nearest")
     _box(ax, window)
     ax.set_title(title)
     ax.axis("off")
-    fig.tight_layout()
     return fig
 
 
@@ -32,7 +32,8 @@ def plot_crops(images: dict, window, captions: dict | None = None, block: int | 
     n = len(images)
     ncols = ncols or n
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 3.0 * nrows), squeeze=False, layout="constrained")
+    fig = Figure(figsize=(2.6 * ncols, 3.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (name, img) in zip(axes.ravel(), images.items()):

@@ -11,12 +11,11 @@ Two formats are read:
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from ..fileio import atomic_path
 from .liif import LIIF, LIIFConfig
 from .registry import config_from_official_spec, official_spec
 
@@ -93,20 +92,9 @@ def load_state_checked(model: torch.nn.Module, state: dict, source: str = "check
 
 
 def atomic_save(obj, path) -> None:
-    """torch.save to a temporary file then rename, so no partial file is ever left behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    """torch.save to a temporary file, then rename: no partial checkpoint is ever left behind."""
+    with atomic_path(path, suffix=".tmp") as tmp:
         torch.save(obj, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_model(model: LIIF, path, meta: dict | None = None, half: bool = False) -> None:

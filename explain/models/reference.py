@@ -32,7 +32,8 @@ def reference_query_features(model, feat: torch.Tensor, image: torch.Tensor, coo
     b, c, h, w = feat.shape
     if cfg.feat_unfold:
         feat = F.unfold(feat, 3, padding=1).view(b, c * 9, h, w)
-    centres = make_coord_grid(h, w, device=feat.device, dtype=feat.dtype).permute(2, 0, 1).unsqueeze(0).expand(b, 2, h, w)
+    centres = make_coord_grid(h, w, device=feat.device, dtype=feat.dtype).permute(2, 0, 1)
+    centres = centres.unsqueeze(0).expand(b, 2, h, w)
     shifts = SHIFTS if cfg.local_ensemble else ((0, 0),)
     eps = 1e-6 if cfg.local_ensemble else 0.0
     preds, areas = [], []

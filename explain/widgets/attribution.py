@@ -1,0 +1,250 @@
+"""Interactive gradient attribution: window (sliders, or a click where ipympl is installed), method, steps,
+baseline and target → :func:`explain.attribute` per model → :func:`plot_attribution` (one model, with the SR
+output) or :func:`plot_attribution_comparison` (several side by side), plus a table of DI and block shares
+and, on request, Adebayo et al.'s randomisation test (:func:`explain.sanity_check`).
+
+Windows are (row, col, height, width) in pixels of the SR output of size (round(h·scale), round(w·scale)).
+Attributions are memoised per (model, image, settings): returning to a window costs nothing, and the SR
+panel is queried from cached encoder features (only the displayed region).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import display
+
+from ..figures import plot_attribution, plot_attribution_comparison, plot_sanity_check
+from ..images import load_image
+from ..probes import METHODS, attribute, sanity_check
+from ..upscale import output_size
+from ._base import View, as_models, dropdown, slider
+
+BASELINES = (("zero (black)", "zero"), ("blur", "blur"), ("JPEG at low quality", "jpeg"),
+             ("8×8 block means", "block_mean"))
+
+
+def ipympl_available() -> bool:
+    """True when clicks can be used: ipympl is installed and matplotlib's backend is the widget backend."""
+    if importlib.util.find_spec("ipympl") is None:
+        return False
+    import matplotlib
+
+    return "ipympl" in matplotlib.get_backend().lower() or "widget" in matplotlib.get_backend().lower()
+
+
+class AttributionView(View):
+    """Attribution of an SR window for one or more models.
+
+    models:       a model, a shipped name / path, or a dict name → model (two or more: side by side).
+    lr:           the (compressed) LR image, anything :func:`explain.load_image` accepts.
+    scale:        output scale; window: initial (row, col, height, width) in output pixels (default: a
+                  ``window_size`` square at the centre).
+    method, steps, baseline ("zero", "blur", "jpeg", "block_mean"; used by methods that take one), target
+                  ("mean" / "gradient"), jpeg_quality (of the "jpeg" baseline), sigma, grid_phase,
+                  block_size: as in :func:`explain.attribute`.
+    click:        None (default) uses clicks when :func:`ipympl_available`; False never.
+    progress:     show tqdm progress bars while attributing.
+
+    After each update: ``results`` (name → AttributionResult), ``result`` (the first), ``figure``, ``text``,
+    ``rows`` (one dict of statistics per model); after :meth:`run_sanity_check`: ``sanity``,
+    ``sanity_figure``.
+    """
+
+    title = "Gradient attribution of an SR window"
+
+    def __init__(self, models, lr, scale: float = 4, window=None, window_size: int = 16, method: str = "lam",
+                 steps: int = 16, baseline: str = "jpeg", target: str = "mean", jpeg_quality: int = 5,
+                 sigma: float = 1.2, grid_phase=(0, 0), block_size: int = 8, click: bool | None = None,
+                 progress: bool = True, cache=None, render: bool = True, max_steps: int = 100):
+        super().__init__(cache, render)
+        self.models = as_models(models)
+        self.lr = load_image(lr)
+        self.scale = float(scale)
+        self.out_size = output_size(self.lr.shape, self.scale)
+        H, W = self.out_size
+        if method not in METHODS:
+            raise ValueError(f"unknown attribution method {method!r}; use one of {sorted(METHODS)}")
+        if baseline not in dict((v, k) for k, v in BASELINES):
+            raise ValueError(f"baseline must be one of {[v for _, v in BASELINES]}, got {baseline!r}")
+        if window is None:
+            side = min(int(window_size), H, W)
+            window = ((H - side) // 2, (W - side) // 2, side, side)
+        r, c, hh, ww = (int(v) for v in window)
+        if hh != ww:
+            raise ValueError(f"the view uses square windows, got {hh}×{ww}")
+        self.options = {"jpeg_quality": int(jpeg_quality), "sigma": float(sigma), "grid_phase": tuple(grid_phase),
+                        "block_size": int(block_size)}
+        self.progress = bool(progress)
+        self._image_key = None
+        self.controls = {
+            "size": slider("window side (SR px)", hh, 1, min(H, W, 128)),
+            "row": slider("row", r, 0, H - hh),
+            "col": slider("col", c, 0, W - ww),
+            "method": dropdown("method", sorted(METHODS), method),
+            "steps": slider("steps", steps, 1, max(max_steps, steps)),
+            "baseline": dropdown("baseline", BASELINES, baseline),
+            "target": dropdown("target", ["mean", "gradient"], target),
+            "common_scale": widgets.Checkbox(value=False, description="one colour scale for all models"),
+            "gamma": widgets.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.1, description="display γ",
+                                         continuous_update=False),
+        }
+        self.sanity = None
+        self.sanity_figure = None
+        self.sanity_output = widgets.Output()
+        self.sanity_button = widgets.Button(description="sanity check (randomise weights)",
+                                            layout=widgets.Layout(width="auto"))
+        self.sanity_button.on_click(lambda _b: self.run_sanity_check())
+        self.pick_figure = None
+        self._pick_ax = None
+        if click is None:
+            click = ipympl_available()
+        if click:
+            self._make_pick_figure()
+        self._wire()
+        self.update()
+
+    # ------------------------------------------------------------------------------------- window
+    @property
+    def window(self) -> tuple[int, int, int, int]:
+        side = self.value("size")
+        return self.value("row"), self.value("col"), side, side
+
+    def pick(self, row: int, col: int) -> None:
+        """Centre the window on output pixel (row, col) (clamped to the image) and update."""
+        H, W = self.out_size
+        side = self.value("size")
+        r = int(np.clip(int(row) - side // 2, 0, H - side))
+        c = int(np.clip(int(col) - side // 2, 0, W - side))
+        self.set(row=r, col=c)
+
+    def on_click(self, event) -> None:
+        """Matplotlib button-press handler for the pick figure (LR image drawn in LR pixel units)."""
+        if event is None or getattr(event, "inaxes", None) is None or event.xdata is None or event.ydata is None:
+            return
+        sy, sx = self.out_size[0] / self.lr.shape[0], self.out_size[1] / self.lr.shape[1]
+        self.pick(int((event.ydata + 0.5) * sy), int((event.xdata + 0.5) * sx))
+
+    def _make_pick_figure(self) -> None:
+        import matplotlib.pyplot as plt
+
+        with plt.ioff():
+            fig, ax = plt.subplots(figsize=(4, 4))
+        ax.imshow(self.lr, interpolation="nearest")
+        ax.set_title("click to move the window", fontsize=9)
+        ax.set_axis_off()
+        fig.canvas.mpl_connect("button_press_event", self.on_click)
+        self.pick_figure, self._pick_ax = fig, ax
+
+    def _extra_widgets(self) -> list:
+        extra = [self.pick_figure.canvas] if self.pick_figure is not None else []
+        return extra + [self.sanity_button, self.sanity_output]
+
+    # ------------------------------------------------------------------------------------- compute
+    def _sync_controls(self) -> None:
+        H, W = self.out_size
+        side = self.value("size")
+        self._hold, held = True, self._hold
+        try:
+            self.controls["row"].max = H - side
+            self.controls["col"].max = W - side
+        finally:
+            self._hold = held
+        self.controls["baseline"].disabled = not METHODS[self.value("method")].takes_baseline
+        self.controls["common_scale"].disabled = len(self.models) < 2
+
+    def _settings(self) -> dict:
+        method = self.value("method")
+        kw = {"method": method, "target": self.value("target"), **self.options}
+        if method not in ("saliency", "input_x_gradient"):  # the others integrate over steps
+            kw["steps"] = int(self.value("steps"))
+        if METHODS[method].takes_baseline:
+            base = self.value("baseline")
+            kw["baseline"] = None if base == "zero" else base
+        return kw
+
+    def attribution(self, name: str, window=None, **overrides):
+        """The (memoised) attribution of ``window`` (default: the current one) for model ``name``."""
+        model = self.models[name]
+        window = tuple(self.window if window is None else window)
+        kw = {**self._settings(), **overrides}
+        if self._image_key is None:
+            self._image_key = self.cache.key(model, self.lr)[1]
+        key = (self.cache.model_key(model), "attribute", self._image_key, self.scale, window,
+               tuple(sorted(kw.items())))
+        return self.cache.memo(key, lambda: attribute(model, self.lr, window, self.scale, progress=self.progress,
+                                                      **kw))
+
+    def _sr_for(self, name: str, result) -> np.ndarray:
+        """An output-size array holding the SR image where plot_attribution shows it (receptive view)."""
+        H, W = self.out_size
+        sy, sx = result.scale
+        (a0, a1), (b0, b1) = result.receptive_box
+        h, w = result.lr_size
+        a0, a1, b0, b1 = max(0, a0 - 2), min(h, a1 + 2), max(0, b0 - 2), min(w, b1 + 2)
+        R0, R1 = int(np.floor(a0 * sy)), min(H, int(np.ceil(a1 * sy)))
+        C0, C1 = int(np.floor(b0 * sx)), min(W, int(np.ceil(b1 * sx)))
+        sr = np.zeros((H, W, 3), dtype=np.float32)
+        sr[R0:R1, C0:C1] = self.cache.upscale(self.models[name], self.lr, (H, W), (R0, C0, R1 - R0, C1 - C0))
+        return sr
+
+    def _compute(self):
+        results = {name: self.attribution(name) for name in self.models}
+        self.results = results
+        self.rows = [summary_row(name, res) for name, res in results.items()]
+        gamma = float(self.value("gamma"))
+        if len(results) == 1:
+            name, res = next(iter(results.items()))
+            fig = plot_attribution(res, self.lr, self._sr_for(name, res), gamma=gamma, title=name)
+        else:
+            fig = plot_attribution_comparison(results, self.lr, common_scale=bool(self.value("common_scale")),
+                                              gamma=gamma)
+        return next(iter(results.values())), fig, format_rows(self.rows)
+
+    # -------------------------------------------------------------------------------- sanity check
+    def run_sanity_check(self, layers: str = "all"):
+        """Randomise the first model's weights and recompute the map (Adebayo et al. 2018); memoised."""
+        name, model = next(iter(self.models.items()))
+        kw = self._settings()
+        key = (self.cache.model_key(model), "sanity", self.cache.key(model, self.lr)[1], self.scale, self.window,
+               layers, tuple(sorted(kw.items())))
+        self.sanity = self.cache.memo(key, lambda: sanity_check(model, self.lr, self.window, self.scale,
+                                                                layers=layers, progress=self.progress, **kw))
+        self.sanity_figure = plot_sanity_check(self.sanity)
+        if self.render:
+            self.sanity_output.clear_output(wait=True)
+            with self.sanity_output:
+                display(self.sanity_figure)
+        return self.sanity
+
+
+def summary_row(name: str, res) -> dict:
+    """The statistics the view tabulates for one attribution result."""
+    s = res.block_shares
+    return {"model": name, "DI": res.di, "DI (receptive box)": res.di_receptive, "95% area (px)": res.cumulative_area,
+            "own blocks": s["own"], "neighbour blocks": s["neighbours"], "beyond": s["beyond"],
+            "edge-pixel enrichment": s["boundary_enrichment"],
+            "relative gap": res.relative_delta if res.relative_delta is not None else float("nan")}
+
+
+def format_rows(rows: list[dict]) -> str:
+    """A plain-text table of :func:`summary_row` dicts (shares in %)."""
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    width = max(len(str(r["model"])) for r in rows) + 2
+    lines = ["".join([f"{keys[0]:<{width}}"] + [f"{k:>22}" for k in keys[1:]])]
+    for r in rows:
+        cells = []
+        for k in keys[1:]:
+            v = r[k]
+            if k in ("own blocks", "neighbour blocks", "beyond"):
+                cells.append(f"{100 * v:21.1f}%")
+            elif isinstance(v, (int, np.integer)):
+                cells.append(f"{v:22d}")
+            else:
+                cells.append(f"{v:22.3g}")
+        lines.append("".join([f"{r['model']:<{width}}"] + cells))
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Encoder-feature cache shared by the widgets: moving a window or changing a display option never re-encodes.
+
+:class:`FeatureCache` keeps ``model.encode(lr)`` of whole LR images keyed on (model id, image hash): the
+model's ``id`` (guarded by a weak reference, so a recycled id of a dead model is never mistaken for it) and a
+SHA-1 of the image's bytes, shape and dtype. It also upscales from those latents (any output size, or only a
+region of it) and memoises other results (attributions, latent statistics) under caller-chosen keys.
+
+The cache assumes a model's weights do not change while it is cached; call :meth:`FeatureCache.clear` after
+training or editing a model in place. Images are float32 (h, w, 3) in [0, 1] (anything
+:func:`explain.load_image` accepts); outputs are float32 (H, W, 3) clamped to [0, 1], as :func:`explain.upscale`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+import numpy as np
+import torch
+
+from ..images import load_image
+from ..models import LIIF, LatentGrid, load_model
+from ..models.coords import pixel_centres
+
+CHUNK = 16384  # queries per MLP call when upscaling from cached latents
+
+
+def image_hash(image) -> str:
+    """SHA-1 hex digest of an image's float32 bytes, shape and dtype (equal images → equal keys)."""
+    arr = np.ascontiguousarray(load_image(image), dtype=np.float32)
+    digest = hashlib.sha1(str(arr.shape).encode())
+    digest.update(arr.tobytes())
+    return digest.hexdigest()
+
+
+class FeatureCache:
+    """LRU cache of latent grids ((model id, image hash) → LatentGrid) and of memoised results.
+
+    max_latents: latent grids kept (a 128×128 grid of 64 channels is 4 MB).
+    max_results: memoised results kept (see :meth:`memo`).
+    ``encodes`` counts the encoder calls this cache made; ``hits`` the lookups it answered without one.
+    """
+
+    def __init__(self, max_latents: int = 16, max_results: int = 256):
+        for name, value in (("max_latents", max_latents), ("max_results", max_results)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.max_latents = max_latents
+        self.max_results = max_results
+        self._latents: OrderedDict = OrderedDict()
+        self._results: OrderedDict = OrderedDict()
+        self._models: dict[int, weakref.ref] = {}
+        self.encodes = 0
+        self.hits = 0
+
+    # ------------------------------------------------------------------------------------------ keys
+    def model_key(self, model: LIIF) -> int:
+        """A key for ``model``: its id, valid while the model lives (entries of a dead model are dropped)."""
+        if not isinstance(model, LIIF):
+            raise TypeError(f"model must be a LIIF, got {type(model).__name__}")
+        key = id(model)
+        ref = self._models.get(key)
+        if ref is None or ref() is not model:  # new model, or a dead model's recycled id
+            self._drop_model(key)
+            self._models[key] = weakref.ref(model, self._forget(key))
+        return key
+
+    def _forget(self, key: int):
+        cache = weakref.ref(self)
+
+        def callback(_ref):  # the model died: drop its entries (the cache may be gone already)
+            live = cache()
+            if live is not None and live._models.get(key) is _ref:
+                live._drop_model(key)
+                del live._models[key]
+
+        return callback
+
+    def _drop_model(self, key: int) -> None:
+        for store in (self._latents, self._results):
+            for k in [k for k in store if isinstance(k, tuple) and k and k[0] == key]:
+                del store[k]
+
+    def key(self, model: LIIF, image) -> tuple[int, str]:
+        """(model key, image hash)."""
+        return self.model_key(model), image_hash(image)
+
+    # --------------------------------------------------------------------------------------- latents
+    def latents(self, model, image) -> LatentGrid:
+        """``model.encode`` of the whole image (batch 1), computed once per (model, image) in eval mode."""
+        model = load_model(model)
+        img = load_image(image)
+        key = self.key(model, img)
+        if key in self._latents:
+            self._latents.move_to_end(key)
+            self.hits += 1
+            return self._latents[key]
+        param = next(model.parameters())
+        x = torch.from_numpy(img).permute(2, 0, 1).unsqueeze(0).to(device=param.device, dtype=param.dtype)
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                grid = model.encode(x)
+        finally:
+            model.train(was_training)
+        self.encodes += 1
+        self._latents[key] = grid
+        while len(self._latents) > self.max_latents:
+            self._latents.popitem(last=False)
+        return grid
+
+    def upscale(self, model, image, size: tuple[int, int], region: tuple[int, int, int, int] | None = None,
+                progress: bool = False) -> np.ndarray:
+        """Upscale ``image`` to ``size`` = (H, W) from its cached latents; only ``region`` = (row, col,
+        height, width) of that output when given. Equals :func:`explain.upscale` (to float rounding).
+
+        Returns float32 (height, width, 3) clamped to [0, 1].
+        """
+        model = load_model(model)
+        img = load_image(image)
+        H, W = _check_size(size)
+        r0, c0, hh, ww = (0, 0, H, W) if region is None else _check_region(region, (H, W))
+        key = (self.model_key(model), "upscale", image_hash(img), (H, W), (r0, c0, hh, ww))
+        return self.memo(key, lambda: self._query_region(model, img, (H, W), (r0, c0, hh, ww), progress))
+
+    def _query_region(self, model, img, size, region, progress) -> np.ndarray:
+        from tqdm.auto import tqdm
+
+        latents = self.latents(model, img)
+        H, W = size
+        r0, c0, hh, ww = region
+        param = next(model.parameters())
+        rows = pixel_centres(H, dtype=torch.float64)[r0: r0 + hh]
+        cols = pixel_centres(W, dtype=torch.float64)[c0: c0 + ww]
+        coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
+        coords = coords.to(device=param.device, dtype=param.dtype)
+        cells = coords.new_tensor([2.0 / H, 2.0 / W]).expand_as(coords)
+        parts = []
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                for s in tqdm(range(0, coords.shape[0], CHUNK), desc="upscale (cached features)",
+                              disable=not progress):
+                    parts.append(model.query(latents, coords[s: s + CHUNK].unsqueeze(0),
+                                             cells[s: s + CHUNK].unsqueeze(0))[0])
+        finally:
+            model.train(was_training)
+        out = torch.cat(parts).clamp_(0, 1).reshape(hh, ww, 3)
+        return out.float().cpu().numpy()
+
+    # --------------------------------------------------------------------------------------- results
+    def memo(self, key: Hashable, compute: Callable[[], object]):
+        """The value stored under ``key``, computing and storing ``compute()`` on a miss (LRU).
+
+        Start keys that depend on a model with :meth:`model_key` (then they are dropped with the model).
+        """
+        try:
+            hash(key)
+        except TypeError:
+            raise TypeError(f"memo key must be hashable, got {key!r}") from None
+        if key in self._results:
+            self._results.move_to_end(key)
+            self.hits += 1
+            return self._results[key]
+        value = compute()
+        self._results[key] = value
+        while len(self._results) > self.max_results:
+            self._results.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything (e.g. after a model's weights changed)."""
+        self._latents.clear()
+        self._results.clear()
+        self._models.clear()
+
+    def __len__(self) -> int:
+        return len(self._latents) + len(self._results)
+
+
+def _check_size(size) -> tuple[int, int]:
+    try:
+        H, W = size
+    except (TypeError, ValueError):
+        raise ValueError(f"size must be (height, width), got {size!r}") from None
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in (H, W)):
+        raise ValueError(f"size must be two positive integers, got {size!r}")
+    return int(H), int(W)
+
+
+def _check_region(region, size) -> tuple[int, int, int, int]:
+    try:
+        vals = tuple(region)
+    except TypeError:
+        raise ValueError(f"region must be (row, col, height, width), got {region!r}") from None
+    if len(vals) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in vals):
+        raise ValueError(f"region must be four integers (row, col, height, width), got {region!r}")
+    r, c, hh, ww = (int(v) for v in vals)
+    H, W = size
+    if hh < 1 or ww < 1 or r < 0 or c < 0 or r + hh > H or c + ww > W:
+        raise ValueError(f"region {vals} is empty or falls outside the {H}×{W} output")
+    return r, c, hh, ww
+
+
+_DEFAULT: FeatureCache | None = None
+
+
+def default_cache() -> FeatureCache:
+    """The process-wide cache the widgets share unless given their own."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = FeatureCache()
+    return _DEFAULT
