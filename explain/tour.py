@@ -194,7 +194,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{
 detector (total gradient magnitude, i.e. the detail rebuilt) in the HR window {tuple(s['probe_window_hr'])},
 which sits inside one 8×8 JPEG block of the input. Shares of the absolute attribution: the window's own
 block, its 8 neighbouring blocks, and beyond; block-boundary pixels against the share of the receptive field
-they cover. DI = Diffusion Index over the receptive field (higher = more spread out). Maps are shown with display γ = 0.5.</p>
+they cover. DI = Diffusion Index over the receptive field (higher = more spread out).
+Maps are shown with display γ = 0.5.</p>
 <table><tr><th>model</th><th>DI</th><th>own block</th><th>8 neighbours</th><th>beyond</th>
 <th>boundary px</th><th>boundary area</th><th>IG gap</th></tr>{probe_rows}</table>
 <img src="attribution.png" style="max-width:100%">
