@@ -13,6 +13,10 @@ COMMANDS = {
     "train": ("explain.training.cli", "train a LIIF checkpoint (resumable; runs under torchrun)"),
     "evaluate": ("explain.evaluate", "benchmark table: Set5/Set14/BSD100 × scales × JPEG qualities"),
     "card": ("explain.cards", "write a model card (assets/<name>.json) and render it into the README"),
+    "codecs": ("explain.studies.codec_study", "codec study: rate–distortion, blocking and attribution per codec"),
+    "audit": ("explain.studies.compressed_models", "compressed-model audit: fp16 / int8 / pruned copies vs the model"),
+    "region-coding": ("explain.studies.region_coding", "region-priority JPEG coding vs uniform coding at equal bpp"),
+    "latent-info": ("explain.studies.latent_information", "linear probes and InfoNCE bound on the latent codes"),
 }
 
 

@@ -175,8 +175,10 @@ def _pillow_options(codec: str, s: dict) -> dict:
         return {"quality": s["quality"], "lossless": s["lossless"], "method": s["method"]}
     if codec == "jpeg2000":
         mode, layer = ("rates", s["rate"]) if "rate" in s else ("dB", s["psnr"])
+        # mct=1: the RGB→YCbCr component transform (ICT/RCT) of JPEG 2000 Part 1; Pillow's default is off,
+        # which would code R, G and B independently and waste about 3–4 dB at equal rate.
         return {"no_jp2": True, "quality_mode": mode, "quality_layers": [float(layer)],
-                "irreversible": s["irreversible"]}
+                "irreversible": s["irreversible"], "mct": 1}
     return {"quality": s["quality"], "speed": s["speed"], "subsampling": s["subsampling"]}
 
 

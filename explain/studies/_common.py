@@ -21,12 +21,12 @@ DEFAULT_STUDY_IMAGES = DEFAULT_IMAGES[:3]  # astronaut, coffee, chelsea: a few, 
 
 
 # ---------------------------------------------------------------------------------------------- images
-def image_sources(images=None, limit: int | None = None) -> list[tuple[str, object]]:
+def image_sources(images=None, limit: int | None = None, prefix: str = "image") -> list[tuple[str, object]]:
     """(name, source) pairs from ``images``.
 
     images: None (the first three default scikit-image images), a folder (its image files, sorted by name,
             through :func:`explain.evaluate.benchmark_images`), or a sequence of default-image names, file
-            paths or arrays (arrays are named ``image0``, ``image1``, …). ``limit`` keeps the first N.
+            paths or arrays (arrays are named ``<prefix>0``, ``<prefix>1``, …). ``limit`` keeps the first N.
     """
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         raise ValueError(f"limit must be a positive number of images, got {limit!r}")
@@ -46,7 +46,7 @@ def image_sources(images=None, limit: int | None = None) -> list[tuple[str, obje
                 raise ValueError(f"{src!r} is a folder: pass it alone as images=, not inside a list")
             name = path.stem if path.suffix.lower() in IMAGE_SUFFIXES else str(src)
         else:
-            name = f"image{i}"
+            name = f"{prefix}{i}"
         out.append((name, src))
     if not out:
         raise ValueError("no images given")

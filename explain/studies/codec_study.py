@@ -335,12 +335,10 @@ def _curves(rows: Sequence[CodecRow]) -> list[CurvePoint]:
     for row in rows:
         groups.setdefault((row.codec, row.point, row.method), []).append(row)
     out = []
+    keys = ("bpp", "psnr_y", "ssim", "psnr_b", "bef", "block_ratio")
     for (codec, point, method), group in groups.items():
-        def mean(name):
-            return float(np.mean([getattr(r, name) for r in group]))
-
-        out.append(CurvePoint(codec, point, method, len(group), mean("bpp"), mean("psnr_y"), mean("ssim"),
-                              mean("psnr_b"), mean("bef"), mean("block_ratio")))
+        means = {k: float(np.mean([getattr(r, k) for r in group])) for k in keys}
+        out.append(CurvePoint(codec, point, method, len(group), **means))
     return out
 
 
@@ -435,7 +433,7 @@ def codec_study(images=None, codecs: Sequence[str] | None = None, settings: Mapp
         for codec in codecs:
             for point, target, decoded, info in _encodes(lr, codec, grid[codec] if grid else None, targets):
                 decodes[codec, point] = (decoded, info)
-                matched = bool(target == target and abs(info.bpp - target) <= tolerance * target)
+                matched = bool(not math.isnan(target) and abs(info.bpp - target) <= tolerance * target)
                 common = dict(image=name, codec=codec, point=point, settings=_settings_label(info.settings),
                               target_bpp=target, bpp=info.bpp, nbytes=info.nbytes, matched=matched)
                 bef, ratio = _blocking(decoded, 8)
@@ -559,7 +557,7 @@ def render_markdown(study: CodecStudy) -> str:
                   "|---|" + "---|" * (len(study.codecs) - 1)]
         for method in study.methods:
             by = {b.codec: b for b in study.bd if b.method == method}
-            cells = [f"{fmt(by[c].bd_rate, 1)} % / {by[c].bd_metric:+.2f} dB" if c in by else "–"
+            cells = [f"{fmt(by[c].bd_rate, 1)} % / {fmt(by[c].bd_metric)} dB" if c in by else "–"
                      for c in study.codecs if c != p["reference"]]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
     attr = attribution_summary(study)

@@ -9,10 +9,11 @@ shared :class:`~explain.widgets.cache.FeatureCache`.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Mapping
 
 import ipywidgets as widgets
-from IPython.display import HTML, display
+from IPython.display import HTML, Image, display
 
 from ..models import LIIF, load_model
 from .cache import FeatureCache, default_cache
@@ -111,7 +112,7 @@ class View:
             return
         self.output.clear_output(wait=True)
         with self.output:
-            display(self.figure)
+            show_figure(self.figure)
             if self.text:
                 display(HTML(f"<pre>{html.escape(self.text)}</pre>"))
 
@@ -136,6 +137,13 @@ class View:
 
     def _ipython_display_(self) -> None:
         display(self.widget)
+
+
+def show_figure(figure, dpi: int = 90) -> None:
+    """Display a matplotlib Figure as a PNG, whatever the notebook's matplotlib backend (inline or ipympl)."""
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=dpi)
+    display(Image(data=buf.getvalue(), format="png"))
 
 
 def slider(description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:

@@ -14,13 +14,12 @@ import importlib.util
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 
 from ..figures import plot_attribution, plot_attribution_comparison, plot_sanity_check
 from ..images import load_image
 from ..probes import METHODS, attribute, sanity_check
 from ..upscale import output_size
-from ._base import View, as_models, dropdown, slider
+from ._base import View, as_models, dropdown, show_figure, slider
 
 BASELINES = (("zero (black)", "zero"), ("blur", "blur"), ("JPEG at low quality", "jpeg"),
              ("8×8 block means", "block_mean"))
@@ -216,7 +215,7 @@ class AttributionView(View):
         if self.render:
             self.sanity_output.clear_output(wait=True)
             with self.sanity_output:
-                display(self.sanity_figure)
+                show_figure(self.sanity_figure)
         return self.sanity
 
 
@@ -229,22 +228,26 @@ def summary_row(name: str, res) -> dict:
             "relative gap": res.relative_delta if res.relative_delta is not None else float("nan")}
 
 
+SHORT = {"DI (receptive box)": "DI box", "95% area (px)": "95% px", "own blocks": "own", "neighbour blocks": "neighb.",
+         "beyond": "beyond", "edge-pixel enrichment": "edge enr.", "relative gap": "rel. gap"}
+
+
 def format_rows(rows: list[dict]) -> str:
     """A plain-text table of :func:`summary_row` dicts (shares in %)."""
     if not rows:
         return ""
     keys = list(rows[0])
     width = max(len(str(r["model"])) for r in rows) + 2
-    lines = ["".join([f"{keys[0]:<{width}}"] + [f"{k:>22}" for k in keys[1:]])]
+    lines = [f"{keys[0]:<{width}}" + "".join(f"{SHORT.get(k, k):>10}" for k in keys[1:])]
     for r in rows:
         cells = []
         for k in keys[1:]:
             v = r[k]
             if k in ("own blocks", "neighbour blocks", "beyond"):
-                cells.append(f"{100 * v:21.1f}%")
+                cells.append(f"{100 * v:9.1f}%")
             elif isinstance(v, (int, np.integer)):
-                cells.append(f"{v:22d}")
+                cells.append(f"{v:10d}")
             else:
-                cells.append(f"{v:22.3g}")
-        lines.append("".join([f"{r['model']:<{width}}"] + cells))
+                cells.append(f"{v:10.3g}")
+        lines.append(f"{r['model']:<{width}}" + "".join(cells))
     return "\n".join(lines)

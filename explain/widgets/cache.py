@@ -121,8 +121,8 @@ class FeatureCache:
         """
         model = load_model(model)
         img = load_image(image)
-        H, W = _check_size(size)
-        r0, c0, hh, ww = (0, 0, H, W) if region is None else _check_region(region, (H, W))
+        H, W = check_output_size(size)
+        r0, c0, hh, ww = (0, 0, H, W) if region is None else check_output_region(region, (H, W))
         key = (self.model_key(model), "upscale", image_hash(img), (H, W), (r0, c0, hh, ww))
         return self.memo(key, lambda: self._query_region(model, img, (H, W), (r0, c0, hh, ww), progress))
 
@@ -182,7 +182,8 @@ class FeatureCache:
         return len(self._latents) + len(self._results)
 
 
-def _check_size(size) -> tuple[int, int]:
+def check_output_size(size) -> tuple[int, int]:
+    """Validate an output size (H, W) of positive integers."""
     try:
         H, W = size
     except (TypeError, ValueError):
@@ -192,7 +193,8 @@ def _check_size(size) -> tuple[int, int]:
     return int(H), int(W)
 
 
-def _check_region(region, size) -> tuple[int, int, int, int]:
+def check_output_region(region, size) -> tuple[int, int, int, int]:
+    """Validate (row, col, height, width) inside an output of ``size`` (H, W); returns plain ints."""
     try:
         vals = tuple(region)
     except TypeError:

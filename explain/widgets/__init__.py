@@ -1,0 +1,24 @@
+"""Interactive views (ipywidgets) that wire probes (:mod:`explain.probes`) to figures (:mod:`explain.figures`).
+
+Each view holds plain results (``view.result``, ``view.figure``, ``view.text``) so its callbacks can be driven
+without a browser: set a control's ``value`` (or call ``view.set(...)``) and it recomputes. Encoder features
+are cached per (model, image) in a shared :class:`FeatureCache`, so moving a window never re-encodes.
+
+    AttributionView  window / method / steps / baseline → attribution maps, DI, block shares, sanity check
+    LatentView       model / view / ranking → latent PCA, top channels, channel scores, clean-vs-compressed
+    EnsembleView     region / model → the four ensemble weights, predictions, disagreement
+    ScaleView        scale slider → LIIF vs bicubic at any scale
+    CodecView        codec / quality / bit rate → decoded LR, artefacts, upscales, attribution statistics
+"""
+
+from .attribution import AttributionView, ipympl_available
+from .cache import FeatureCache, default_cache, image_hash
+from .codecs import CodecView
+from .ensemble import EnsembleView
+from .latent import LatentView
+from .rate_distortion import RateDistortionCurve, format_curves, plot_rate_distortion, rate_distortion
+from .scale import ScaleView
+
+__all__ = ["AttributionView", "LatentView", "EnsembleView", "ScaleView", "CodecView", "FeatureCache",
+           "default_cache", "image_hash", "ipympl_available", "rate_distortion", "plot_rate_distortion",
+           "format_curves", "RateDistortionCurve"]

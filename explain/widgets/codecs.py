@@ -1,0 +1,153 @@
+"""Interactive codec comparison: codec and quality (or target bit rate) pickers → the decoded LR image, its
+artefacts, the SR results of each model and bicubic around a window, PSNR-Y, and attribution statistics
+(DI, block shares) of that window per model.
+
+The HR image is downscaled ×scale (PIL bicubic) to a clean LR image, which each codec compresses. Windows
+are (row, col, height, width) in HR pixels; the crops show the window plus ``margin`` LR pixels around it.
+Decodes, SR crops (queried from cached encoder features) and attributions are memoised, so returning to a
+setting is free.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..codecs import available_codecs, compress, compress_to_bpp
+from ..figures import plot_crops
+from ..images import crop_to_multiple, downscale, load_image, upscale_bicubic
+from ..metrics import psnr_y
+from ..probes import attribute
+from ._base import View, as_models, dropdown, slider
+from .attribution import format_rows, summary_row
+from .cache import image_hash
+
+MODES = ("setting", "target bpp")
+
+
+class CodecView(View):
+    """Compress the LR image with a chosen codec and look at what the upscalers make of it.
+
+    models:   a model, a shipped name / path or a dict name → model.
+    hr:       the HR original (cropped to a multiple of ``scale``); scale: integer downscale factor.
+    window:   HR (row, col, height, width) explained and shown (default: a 32×32 square at the centre).
+    codec, quality (jpeg, webp, avif), rate (jpeg2000 compression ratio), bpp and mode ("setting" or
+    "target bpp"): initial picker values. ``subsampling`` is passed to the codecs that take it.
+    attribution: compute attribution statistics (``method``, ``steps``) per model for the window.
+
+    ``result`` is a dict: info (CodecInfo), decoded (h, w, 3), psnr_lr, psnr_sr (name → dB over the shown
+    region), rows (attribution statistics per model, when enabled), region (HR rows/cols shown).
+    """
+
+    title = "Codecs: decoded LR, artefacts, upscales"
+
+    def __init__(self, models, hr, scale: int = 4, window=None, codec: str = "jpeg", quality: int = 20,
+                 rate: float = 40.0, bpp: float = 1.0, mode: str = "setting", subsampling: str = "4:2:0",
+                 margin: int = 8, attribution: bool = True, method: str = "lam", steps: int = 8,
+                 progress: bool = True, cache=None, render: bool = True):
+        super().__init__(cache, render)
+        if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+            raise ValueError(f"scale must be a positive integer, got {scale!r}")
+        codecs = available_codecs()
+        if codec not in codecs:
+            raise ValueError(f"unknown or unavailable codec {codec!r}; available: {codecs}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.models = as_models(models)
+        self.scale = int(scale)
+        self.hr = crop_to_multiple(load_image(hr), self.scale)
+        self.lr_clean = downscale(self.hr, self.scale)
+        self._clean_key = image_hash(self.lr_clean)
+        H, W = self.hr.shape[:2]
+        if window is None:
+            side = min(32, H, W)
+            window = ((H - side) // 2, (W - side) // 2, side, side)
+        r, c, hh, ww = (int(v) for v in window)
+        if hh < 1 or ww < 1 or r < 0 or c < 0 or r + hh > H or c + ww > W:
+            raise ValueError(f"window {tuple(window)} falls outside the {H}×{W} HR image")
+        self.window = (r, c, hh, ww)
+        m = int(margin) * self.scale
+        self.region = (max(0, r - m), max(0, c - m), min(H, r + hh + m) - max(0, r - m),
+                       min(W, c + ww + m) - max(0, c - m))
+        self.subsampling, self.method, self.steps, self.progress = subsampling, method, int(steps), bool(progress)
+        self.controls = {
+            "codec": dropdown("codec", codecs, codec),
+            "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pick by"),
+            "quality": slider("quality", quality, 1, 100),
+            "rate": widgets.FloatLogSlider(value=float(rate), base=10, min=0.3, max=2.7, step=0.05,
+                                           description="JPEG 2000 ratio", continuous_update=False),
+            "bpp": widgets.FloatSlider(value=float(bpp), min=0.1, max=4.0, step=0.05, description="target bpp",
+                                       continuous_update=False),
+            "attribution": widgets.Checkbox(value=bool(attribution), description="attribution statistics"),
+        }
+        self._wire()
+        self.update()
+
+    # ------------------------------------------------------------------------------------- decode
+    def _codec_settings(self) -> dict:
+        codec = self.value("codec")
+        fixed = {"subsampling": self.subsampling} if codec in ("jpeg", "avif") else {}
+        if self.value("mode") == "target bpp":
+            return {"target_bpp": float(self.value("bpp")), **fixed}
+        if codec == "jpeg2000":
+            return {"rate": float(self.value("rate")), **fixed}
+        return {"quality": int(self.value("quality")), **fixed}
+
+    def decode(self):
+        """(decoded LR image, CodecInfo) for the current pickers (memoised)."""
+        codec, kw = self.value("codec"), self._codec_settings()
+        key = ("compress", self._clean_key, codec, tuple(sorted(kw.items())))
+        if "target_bpp" in kw:
+            target = kw.pop("target_bpp")
+            return self.cache.memo(key, lambda: compress_to_bpp(self.lr_clean, codec, target, **kw))
+        return self.cache.memo(key, lambda: compress(self.lr_clean, codec, **kw))
+
+    def _sync_controls(self) -> None:
+        by_bpp = self.value("mode") == "target bpp"
+        jp2 = self.value("codec") == "jpeg2000"
+        self.controls["bpp"].disabled = not by_bpp
+        self.controls["quality"].disabled = by_bpp or jp2
+        self.controls["rate"].disabled = by_bpp or not jp2
+
+    # ------------------------------------------------------------------------------------ compute
+    def _attribution(self, name, decoded):
+        model = self.models[name]
+        key = (self.cache.model_key(model), "attribute", image_hash(decoded), self.scale, self.window,
+               self.method, self.steps)
+        return self.cache.memo(key, lambda: attribute(model, decoded, self.window, self.scale, method=self.method,
+                                                      steps=self.steps, progress=self.progress))
+
+    def _compute(self):
+        decoded, info = self.decode()
+        H, W = self.hr.shape[:2]
+        R, C, RH, RW = self.region
+        full = {"HR original": self.hr}
+        s = self.scale
+        full["decoded LR (nearest)"] = np.kron(decoded, np.ones((s, s, 1), dtype=np.float32))
+        err = np.abs(decoded - self.lr_clean).mean(-1, keepdims=True)
+        full["|decoded − clean| ×8"] = np.kron(np.clip(8 * err, 0, 1).repeat(3, -1), np.ones((s, s, 1)))
+        bic = upscale_bicubic(decoded, size=(H, W))
+        outputs = {"bicubic": bic}
+        for name, model in self.models.items():
+            sr = np.zeros_like(self.hr)
+            sr[R: R + RH, C: C + RW] = self.cache.upscale(model, decoded, (H, W), self.region)
+            outputs[name] = sr
+        full.update(outputs)
+        ref = self.hr[R: R + RH, C: C + RW]
+        psnr_sr = {k: psnr_y(ref, v[R: R + RH, C: C + RW]) for k, v in outputs.items()}
+        psnr_lr = psnr_y(self.lr_clean, decoded)
+        captions = {k: f"PSNR-Y {v:.2f} dB (region)" for k, v in psnr_sr.items()}
+        captions["decoded LR (nearest)"] = f"{info.bpp:.3f} bpp · PSNR-Y {psnr_lr:.2f} dB"
+        fig = plot_crops(full, self.region, captions, block=8 * s, ncols=min(len(full), 6))
+        fig.suptitle(info.label(), fontsize=10)
+        rows = []
+        if self.value("attribution"):
+            rows = [summary_row(name, self._attribution(name, decoded)) for name in self.models]
+        result = {"info": info, "decoded": decoded, "psnr_lr": psnr_lr, "psnr_sr": psnr_sr, "rows": rows,
+                  "region": self.region}
+        text = [f"{info.label()}: {info.nbytes} bytes; decoded LR PSNR-Y {psnr_lr:.2f} dB vs clean LR",
+                "region PSNR-Y: " + ", ".join(f"{k} {v:.2f} dB" for k, v in psnr_sr.items())]
+        if rows:
+            text += [f"attribution of HR window {self.window} ({self.method}, {self.steps} steps; 8×8 LR grid):",
+                     format_rows(rows)]
+        return result, fig, "\n".join(text)

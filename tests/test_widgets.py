@@ -1,0 +1,311 @@
+"""Widgets driven without a browser: set a control's value, check the result/figure changed and count encoder calls."""
+
+import gc
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import explain
+from explain.probes import ensemble_weights
+from explain.widgets import (
+    AttributionView,
+    CodecView,
+    EnsembleView,
+    FeatureCache,
+    LatentView,
+    ScaleView,
+    format_curves,
+    plot_rate_distortion,
+    rate_distortion,
+)
+from explain.widgets._base import as_models
+
+
+def counting(model):
+    """Wrap ``model.encode`` so every call's input shape (h, w) is recorded; returns the list."""
+    calls = []
+    original = model.encode
+
+    def encode(x):
+        calls.append(tuple(x.shape[-2:]))
+        return original(x)
+
+    model.encode = encode
+    return calls
+
+
+@pytest.fixture
+def lr():
+    """A smooth 24×24 image with an 8×8 block pattern (values in [0, 1])."""
+    r, c = np.mgrid[0:24, 0:24] / 24.0
+    blocks = ((np.arange(24)[:, None] // 8 + np.arange(24)[None, :] // 8) % 2) * 0.2
+    img = np.stack([0.3 + 0.4 * r + blocks, 0.5 + 0.3 * np.sin(6 * c), 0.2 + 0.5 * r * c], -1)
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+@pytest.fixture
+def two_models(make_tiny_model):
+    return {"a": make_tiny_model(seed=0), "b": make_tiny_model(seed=1, skip="bicubic")}
+
+
+# ------------------------------------------------------------------------------------------------- cache
+def test_cache_encodes_once_per_model_and_image(tiny_model, lr):
+    cache = FeatureCache()
+    calls = counting(tiny_model)
+    a = cache.latents(tiny_model, lr)
+    assert cache.latents(tiny_model, lr.copy()) is a  # equal bytes → same entry
+    assert calls == [(24, 24)] and cache.encodes == 1 and cache.hits == 1
+    cache.latents(tiny_model, lr[::-1].copy())
+    assert len(calls) == 2
+
+
+def test_cache_upscale_matches_upscale_and_regions(tiny_model, lr):
+    cache = FeatureCache()
+    full = cache.upscale(tiny_model, lr, (60, 52))
+    np.testing.assert_allclose(full, explain.upscale(tiny_model, lr, size=(60, 52)), atol=1e-5)
+    part = cache.upscale(tiny_model, lr, (60, 52), (7, 11, 20, 9))
+    np.testing.assert_allclose(part, full[7:27, 11:20], atol=1e-6)
+    assert cache.encodes == 1
+    with pytest.raises(ValueError, match="outside"):
+        cache.upscale(tiny_model, lr, (60, 52), (50, 0, 20, 5))
+    with pytest.raises(ValueError, match="size"):
+        cache.upscale(tiny_model, lr, (0, 52))
+
+
+def test_cache_drops_entries_of_dead_models(make_tiny_model, lr):
+    cache = FeatureCache()
+    model = make_tiny_model()
+    cache.latents(model, lr)
+    cache.memo((cache.model_key(model), "x"), lambda: 1)
+    assert len(cache) == 2
+    del model
+    gc.collect()
+    assert len(cache) == 0
+
+
+def test_cache_memo_is_lru_and_checks_arguments():
+    cache = FeatureCache(max_results=2)
+    computed = []
+    for key in ("a", "b", "a", "c", "b"):
+        cache.memo(key, lambda k=key: computed.append(k) or k)
+    assert computed == ["a", "b", "c", "b"]  # "b" was evicted by "c" after "a" was touched
+    with pytest.raises(TypeError, match="hashable"):
+        cache.memo(["list"], lambda: 0)
+    with pytest.raises(ValueError, match="max_latents"):
+        FeatureCache(max_latents=0)
+    with pytest.raises(TypeError, match="LIIF"):
+        cache.model_key("not a model")
+
+
+def test_as_models_forms(tiny_model):
+    assert list(as_models(tiny_model)) == ["model"]
+    assert as_models({"x": tiny_model})["x"] is tiny_model
+    with pytest.raises(ValueError, match="empty"):
+        as_models({})
+
+
+# ------------------------------------------------------------------------------------------- attribution
+def test_attribution_view_moves_window_and_memoises(two_models, lr):
+    cache = FeatureCache()
+    calls = {k: counting(m) for k, m in two_models.items()}
+    view = AttributionView(two_models, lr, scale=2, window=(10, 12, 8, 8), method="lam", steps=2, cache=cache,
+                           render=False, progress=False)
+    assert view.error is None and isinstance(view.figure, Figure)
+    assert set(view.results) == {"a", "b"} and view.result.window == (10, 12, 8, 8)
+    first_fig, first_map = view.figure, view.result.abs_map.copy()
+
+    view.controls["row"].value = 20  # a slider drag
+    assert view.result.window == (20, 12, 8, 8) and view.figure is not first_fig
+    assert not np.allclose(view.result.abs_map, first_map)
+    # attribution differentiates through the encoder on the window's receptive crop, never the whole image
+    assert all((24, 24) not in c for c in calls.values())
+
+    before = {k: len(c) for k, c in calls.items()}
+    view.controls["row"].value = 10  # back: memoised, no encoder call at all
+    assert view.result.window == (10, 12, 8, 8)
+    np.testing.assert_array_equal(view.result.abs_map, first_map)
+    fig = view.figure
+    view.controls["gamma"].value = 0.5  # display only
+    view.controls["common_scale"].value = True
+    assert view.figure is not fig
+    assert {k: len(c) for k, c in calls.items()} == before
+    assert "neighb." in view.text and len(view.rows) == 2 and "neighbour blocks" in view.rows[0]
+
+
+def test_attribution_view_method_baseline_and_steps(tiny_model, lr):
+    view = AttributionView(tiny_model, lr, scale=2, window_size=8, method="lam", steps=2, render=False,
+                           progress=False, cache=FeatureCache())
+    assert view.controls["baseline"].disabled
+    view.set(method="integrated_gradients", baseline="block_mean", steps=3)
+    assert not view.controls["baseline"].disabled
+    assert view.result.method == "integrated_gradients" and view.result.params["baseline"] == "block_mean"
+    assert view.result.params["steps"] == 3
+    view.set(method="saliency")
+    assert view.result.method == "saliency" and view.result.delta is None
+    # single model: the SR panel comes from the cached whole-image features
+    assert view.cache.encodes == 1
+
+
+def test_attribution_view_pick_click_and_sanity(tiny_model, lr):
+    view = AttributionView(tiny_model, lr, scale=2, window_size=8, method="saliency", render=False,
+                           progress=False, cache=FeatureCache())
+    view.pick(30, 5)
+    assert view.window == (26, 1, 8, 8)
+    view.pick(1000, 1000)  # clamped to the image
+    assert view.window == (40, 40, 8, 8)
+    view.on_click(SimpleNamespace(inaxes=object(), xdata=3.0, ydata=6.0))  # LR pixel (6, 3) → output (13, 7)
+    assert view.window == (9, 3, 8, 8) and view.result.window == (9, 3, 8, 8)
+    view.on_click(SimpleNamespace(inaxes=None, xdata=None, ydata=None))  # outside the axes: ignored
+    assert view.window == (9, 3, 8, 8)
+    sanity = view.run_sanity_check()
+    assert sanity.spearman.shape == (1,) and isinstance(view.sanity_figure, Figure)
+    assert view.run_sanity_check() is sanity  # memoised
+
+
+def test_attribution_view_rejects_bad_arguments(tiny_model, lr):
+    with pytest.raises(ValueError, match="method"):
+        AttributionView(tiny_model, lr, method="magic", render=False)
+    with pytest.raises(ValueError, match="baseline"):
+        AttributionView(tiny_model, lr, baseline="white", render=False)
+    with pytest.raises(ValueError, match="square"):
+        AttributionView(tiny_model, lr, window=(0, 0, 4, 8), render=False)
+
+
+def test_view_set_rejects_unknown_controls(tiny_model, lr):
+    view = EnsembleView(tiny_model, lr, scale=2, size=8, render=False, cache=FeatureCache())
+    with pytest.raises(ValueError, match="unknown control"):
+        view.set(colour="red")
+
+
+# ------------------------------------------------------------------------------------------------ latent
+def test_latent_view_redraws_without_encoding(two_models, lr):
+    cache = FeatureCache()
+    calls = {k: counting(m) for k, m in two_models.items()}
+    ref = np.clip(lr + 0.05, 0, 1)
+    view = LatentView(two_models, lr, reference=ref, top_k=4, cache=cache, render=False)
+    assert len(calls["a"]) == 2  # the image and the clean reference, once each
+    res, fig = view.result, view.figure
+    view.set(view="top channels", by="periodicity", k=2)
+    assert view.figure is not fig and view.result is res and len(calls["a"]) == 2
+    view.set(view="difference")
+    assert view.error is None and "‖f(compressed) − f(clean)‖" in view.text
+    view.controls["model"].value = "b"
+    assert len(calls["b"]) == 2 and view.result is not res
+    view.controls["model"].value = "a"
+    assert view.result is res and len(calls["a"]) == 2 and len(calls["b"]) == 2
+
+
+def test_latent_view_without_reference_has_no_difference(tiny_model, lr):
+    view = LatentView(tiny_model, lr, render=False, cache=FeatureCache())
+    assert "difference" not in view.controls["view"].options
+    with pytest.raises(ValueError, match="view"):
+        LatentView(tiny_model, lr, view="difference", render=False)
+
+
+# ---------------------------------------------------------------------------------------------- ensemble
+def test_ensemble_view_moves_region_without_encoding(tiny_model, lr):
+    calls = counting(tiny_model)
+    view = EnsembleView(tiny_model, lr, scale=2, region=(4, 4, 10, 10), cache=FeatureCache(), render=False)
+    assert calls == [(24, 24)]
+    first = view.result
+    view.controls["col"].value = 30
+    assert view.result.region == (4, 30, 10, 10) and calls == [(24, 24)]
+    expected = ensemble_weights(tiny_model, lr, (4, 30, 10, 10), scale=2)  # encodes its own crop
+    np.testing.assert_allclose(view.result.output, expected.output, atol=1e-5)
+    np.testing.assert_allclose(view.result.weights, expected.weights, atol=1e-6)
+    assert len(calls) == 2  # the reference computation encoded its own crop
+    view.set(size=20, row=28)  # col 30 no longer fits: clamped to 48 − 20
+    assert view.result.region == (28, 28, 20, 20) and view.result is not first
+    fig = view.figure
+    view.controls["view"].value = "contributions"
+    assert view.figure is not fig and len(calls) == 2
+
+
+# ------------------------------------------------------------------------------------------------- scale
+def test_scale_view_changes_scale_without_encoding(tiny_model, lr):
+    calls = counting(tiny_model)
+    view = ScaleView(tiny_model, lr, region=(4, 6, 8, 8), scale=2.0, cache=FeatureCache(), render=False)
+    assert view.result["output_size"] == (48, 48)
+    view.controls["scale"].value = 3.5
+    res = view.result
+    assert res["output_size"] == (84, 84) and calls == [(24, 24)]
+    R0, C0, RH, CW = res["hr_region"]
+    full = explain.upscale(tiny_model, lr, scale=3.5)
+    np.testing.assert_allclose(res["liif"], full[R0:R0 + RH, C0:C0 + CW], atol=1e-5)
+    assert res["lr"].shape == (8, 8, 3)
+    with pytest.raises(ValueError, match="outside"):
+        ScaleView(tiny_model, lr, region=(20, 20, 8, 8), render=False)
+
+
+# ------------------------------------------------------------------------------------------------ codecs
+def test_codec_view_pickers(two_models, lr):
+    hr = explain.upscale_bicubic(lr, 2)  # 48×48 "original"
+    cache = FeatureCache()
+    calls = counting(two_models["a"])
+    view = CodecView(two_models, hr, scale=2, window=(16, 16, 16, 16), codec="jpeg", quality=10, steps=2,
+                     cache=cache, render=False, progress=False)
+    first = view.result
+    assert first["info"].codec == "jpeg" and first["info"].settings["quality"] == 10
+    assert set(first["psnr_sr"]) == {"bicubic", "a", "b"} and len(first["rows"]) == 2
+    view.controls["quality"].value = 90
+    assert view.result["info"].settings["quality"] == 90 and view.result["psnr_lr"] > first["psnr_lr"]
+    n = len(calls)
+    view.controls["quality"].value = 10  # back: decode, SR and attribution are memoised
+    assert len(calls) == n and view.result["psnr_lr"] == first["psnr_lr"]
+    view.set(codec="webp", mode="target bpp", bpp=2.0)
+    assert view.result["info"].codec == "webp" and "target_bpp" in view.result["info"].extra
+    assert view.controls["quality"].disabled and not view.controls["bpp"].disabled
+    view.set(mode="setting", codec="jpeg2000", attribution=False)
+    assert "rate" in view.result["info"].settings and view.result["rows"] == []
+    assert not view.controls["rate"].disabled
+
+
+def test_codec_view_rejects_bad_arguments(tiny_model, lr):
+    with pytest.raises(ValueError, match="codec"):
+        CodecView(tiny_model, lr, scale=2, codec="gif", render=False)
+    with pytest.raises(ValueError, match="scale"):
+        CodecView(tiny_model, lr, scale=1.5, render=False)
+
+
+def test_rate_distortion_curves(tiny_model, lr):
+    hr = explain.upscale_bicubic(lr, 2)
+    curves = rate_distortion(hr, {"tiny": tiny_model}, codecs=["jpeg", "webp"], bpps=(2.0, 4.0), scale=2,
+                             progress=False)
+    assert set(curves) == {"jpeg", "webp"}
+    for c in curves.values():
+        assert c.bpp.shape == c.psnr_lr.shape and set(c.psnr_sr) == {"tiny", "bicubic"}
+        assert np.all(np.isfinite(c.psnr_sr["tiny"]))
+    assert isinstance(plot_rate_distortion(curves), Figure)
+    assert "jpeg" in format_curves(curves)
+    with pytest.raises(ValueError, match="codec"):
+        rate_distortion(hr, tiny_model, codecs=["gif"], scale=2)
+    with pytest.raises(ValueError, match="multiple"):
+        rate_distortion(hr[:47], tiny_model, scale=2)
+
+
+def test_rate_distortion_on_a_region_matches_a_hand_computation(tiny_model, lr):
+    from explain.codecs import compress_to_bpp
+
+    hr = explain.upscale_bicubic(lr, 2)
+    region = (8, 12, 24, 20)
+    curves = rate_distortion(hr, {"tiny": tiny_model}, codecs=["jpeg"], bpps=(3.0, 3.01), scale=2, region=region,
+                             progress=False)
+    c = curves["jpeg"]
+    assert c.bpp.shape == (1,)  # both targets reach the same quality: kept once
+    decoded, _ = compress_to_bpp(explain.downscale(hr, 2), "jpeg", 3.0)
+    sr = explain.upscale(tiny_model, decoded, size=(48, 48))
+    r, k, h, w = region
+    expected = explain.psnr_y(hr[r:r + h, k:k + w], sr[r:r + h, k:k + w])
+    assert c.psnr_sr["tiny"][0] == pytest.approx(expected, abs=1e-3)
+    with pytest.raises(ValueError, match="outside"):
+        rate_distortion(hr, tiny_model, codecs=["jpeg"], scale=2, region=(40, 40, 20, 20))
+
+
+def test_view_renders_into_its_output(tiny_model, lr, capsys):
+    view = EnsembleView(tiny_model, lr, scale=2, size=8, cache=FeatureCache(), render=True)
+    assert view.updates == 1
+    view.controls["row"].value = 3
+    assert view.updates == 2 and view.widget is not None
+    assert capsys.readouterr().out.count("Image object") == 2  # one PNG per update (no kernel: printed)
