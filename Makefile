@@ -21,10 +21,11 @@ $(VENV)/.installed: pyproject.toml
 
 demo: venv
 	$(VENV)/bin/liif-explain tour --out $(DEMO_OUT)
+	$(PY) -m explain.notebooks notebooks/00_why_the_blocks_disappeared.ipynb --html $(DEMO_OUT)/notebook_00.html --threads 1
 	@echo "Results: $(abspath $(DEMO_OUT))/index.html"
 
 test: venv
-	$(VENV)/bin/ruff check explain tests benchmarks
+	$(VENV)/bin/ruff check explain tests benchmarks notebooks
 	$(PY) -m pytest -q
 
 lab: venv

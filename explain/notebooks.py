@@ -143,6 +143,33 @@ def blockiest_block(lr, scale: int, window: int = 16, block_size: int = 8) -> Bl
     return BlockChoice((r, c, window, window), (br, bc), (br * int(scale), bc * int(scale), side, side))
 
 
+def _poll_in_slices(channel, step: float = 0.5) -> None:
+    """Make ``channel.get_msg(timeout)`` wait in ``step``-second slices.
+
+    Works around missed wake-ups on the kernel client's asyncio ZMQ sockets (seen here with jupyter_client
+    8.10, pyzmq 27.3, ipykernel 7.4): now and then a reply that has already arrived is not noticed until the
+    wait times out, so a cell that ran in milliseconds held nbclient for its whole per-cell timeout (10
+    minutes in the tests). Every fresh poll finds such a message; cf. jupyter/jupyter_client#436, where
+    polling with a short timeout is the same workaround for a blocking wait.
+    """
+    from queue import Empty
+    from time import monotonic
+
+    wait_for_msg = channel.get_msg
+
+    async def get_msg(timeout=None):
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            wait = step if deadline is None else max(0.0, min(step, deadline - monotonic()))
+            try:
+                return await wait_for_msg(timeout=wait)
+            except Empty:
+                if deadline is not None and monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
 def run_notebook(path, out_html=None, *, timeout: int = 900, quick: bool | None = None, threads: int | None = None,
                  kernel_name: str = "python3", cwd=None, out_ipynb=None):
     """Execute the notebook at ``path`` headless and return the executed ``nbformat`` node.
@@ -169,7 +196,13 @@ def run_notebook(path, out_html=None, *, timeout: int = 900, quick: bool | None 
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
-    client = NotebookClient(nb, timeout=int(timeout), kernel_name=kernel_name,
+    client = None
+
+    async def sliced_polling(**_):
+        _poll_in_slices(client.kc.shell_channel)
+        _poll_in_slices(client.kc.iopub_channel)
+
+    client = NotebookClient(nb, timeout=int(timeout), kernel_name=kernel_name, on_notebook_start=sliced_polling,
                             resources={"metadata": {"path": str(Path(cwd) if cwd else path.parent.resolve())}})
     client.execute(env=env)
     if out_ipynb is not None:

@@ -202,7 +202,9 @@ Maps are shown with display γ = 0.5.</p>
 <p>Local ensemble of <b>{html.escape(s['ensemble_first_model'])}</b> on the same window: the weight of each of the 4
 nearest latent codes at every output pixel, the dominant code, and where the 4 predictions disagree.</p>
 <img src="ensemble.png" style="max-width:100%">
-<p>Full-size PNGs and <code>summary.json</code> are in this folder.</p>
+<p>Full-size PNGs and <code>summary.json</code> are in this folder. The step-by-step answer, with every number
+computed on this image, is notebook 00: <a href="notebook_00.html">notebook_00.html</a> (written here by
+<code>make demo</code>; open <code>notebooks/00_why_the_blocks_disappeared.ipynb</code> to run it yourself).</p>
 </body></html>"""
 
 

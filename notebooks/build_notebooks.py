@@ -737,15 +737,15 @@ def notebook_05():
         from explain.widgets import CodecView
 
         view = CodecView(models, sc.hr, scale=sc.scale, window=window, codec="jpeg", quality=sc.quality,
-                         steps=S.steps, progress=False)
+                         steps=S.steps, target="gradient", progress=False)
         display(view)
         """),
         md("""
         ## All codecs at the JPEG's bit rate
 
         Each codec is set to the bit rate of the q=20 JPEG (closest setting), then the window is explained
-        with LAM. Block shares refer to the 8×8 LR grid, which only JPEG (and, partly, WebP's 4×4/16×16
-        transform blocks) actually has.
+        with LAM (gradient detector, as in notebook 00). Block shares refer to the 8×8 LR grid, which only
+        JPEG (and, partly, WebP's 4×4/16×16 transform blocks) actually has.
         """),
         code("""
         from explain.codecs import available_codecs
@@ -804,6 +804,171 @@ def notebook_05():
     ]
 
 
+STUDY_SETUP = """
+%matplotlib inline
+import torch
+from IPython.display import Markdown, display
+
+import explain
+from explain.notebooks import settings
+
+S = settings()  # quick mode when EXPLAIN_QUICK=1: small crops, few images, few steps
+torch.manual_seed(0)
+models = {name: explain.load_model(name) for name in ("liif-jpeg", "liif-clean")}
+for name, m in models.items():
+    meta = getattr(m, "meta", None) or {}
+    print(f"{name}: {m.num_parameters():,} parameters, trained {meta.get('steps', '?')} steps")
+print("QUICK MODE" if S.quick else "full mode")
+"""
+
+
+# ------------------------------------------------------------------------------------------------ 06
+def notebook_06():
+    return [
+        md("""
+        # Compressed models: where do fp16, int8 and pruned copies stop agreeing?
+
+        *Understanding the Effect of the Long Tail on Neural Network Compression* (arXiv 2306.06238) finds
+        that compression costs little on average but concentrates its damage on rare, memorised examples.
+        Here we build compressed copies of `liif-jpeg` — float16, int8 (dynamic quantisation of the MLP; the
+        convolutional encoder stays float32 because PyTorch has no dynamic quantisation for `Conv2d`), and
+        50 / 70 / 90 % global magnitude pruning — and measure, on 16×16-pixel LR patches of JPEG-coded images,
+        how far each copy's ×4 output is from the full model's. Then we ask which patches suffer: those with
+        strong JPEG blocking, those that are *rare* (far from training-like patches in latent space), or those
+        where the full model itself is wrong.
+
+        **Disagreement + latent rarity is a proxy for the paper's memorisation scores, not those scores**
+        (they need models retrained without each example).
+        """),
+        code(STUDY_SETUP),
+        code("""
+        from explain.studies import compressed_models as cm
+
+        audit = cm.audit(models["liif-jpeg"], images=["astronaut"] if S.quick else None, scale=4,
+                         conditions=("jpeg30",) if S.quick else cm.DEFAULT_CONDITIONS,
+                         crop=192 if S.quick else 256, bank_images=4 if S.quick else 24, top=6, progress=False)
+        display(Markdown(cm.render_markdown(audit)))
+        """),
+        md("""
+        ## The patches that disagree most
+
+        Rows: the LR patch, the HR original, the full model, the copy, and |copy − full| (scaled to its own
+        maximum). Pruned copies disagree on edges: the sharpening the model adds over bicubic is what pruning
+        removes first.
+        """),
+        code("""
+        from explain.figures.studies import plot_top_disagreements
+
+        display(plot_top_disagreements(audit, "prune50"))
+        """),
+        md("## Disagreement against blocking, JPEG error, rarity and the model's own error"),
+        code("""
+        from explain.figures.studies import plot_audit_scatter
+
+        display(plot_audit_scatter(audit))
+        """),
+        md("""
+        ## Why 50 % pruning already hurts: the global threshold empties small layers
+
+        A global magnitude threshold prunes layers with small weights hardest. With a bicubic skip the MLP's
+        last layer starts at zero and stays small, so it can be pruned away almost entirely — the model then
+        falls back to plain bicubic. Layer-wise pruning (`lprune50`) keeps each layer's largest weights.
+        """),
+        code("""
+        for kind in ("prune50", "lprune50"):
+            info = cm.describe_copy(cm.compressed_copy(models["liif-jpeg"], kind), kind)
+            last = list(info["layer_sparsity"])[-1]
+            print(f"{kind}: overall {100 * info['sparsity']:.1f} % zero, last layer ({last}) "
+                  f"{100 * info['layer_sparsity'][last]:.1f} % zero, "
+                  f"emptied layers: {info['emptied_layers'] or 'none'}")
+        """),
+        md("## What this notebook measured"),
+        code("""
+        worst = max(audit.variants, key=lambda v: audit.agreement[v]["mean"])
+        best = min(audit.variants, key=lambda v: audit.agreement[v]["mean"])
+        lines = [f"*{'Quick' if S.quick else 'Full'} mode: {len(audit.rarity)} patches from "
+                 f"{', '.join(audit.images)} × {', '.join(audit.conditions)}.*", ""]
+        for v in audit.variants:
+            a, c = audit.agreement[v], audit.correlations[v]
+            lines.append(f"- **{v}**: PSNR vs the full model {a['psnr_vs_full']:.1f} dB, mean disagreement "
+                         f"{255 * a['mean']:.2f}/255, ΔPSNR-Y vs HR {a['delta_psnr']:+.3f} dB; Spearman ρ with "
+                         f"rarity {c['rarity']:+.2f}, JPEG error {c['jpeg_error']:+.2f}, own error {c['full_error']:+.2f}.")
+        lines += ["", f"Closest copy: {best}; farthest: {worst}. Correlations are a proxy for memorisation, "
+                      "not a measurement of it."]
+        display(Markdown("\\n".join(lines)))
+        """),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ 07
+def notebook_07():
+    return [
+        md("""
+        # Region-priority coding and the information in the latent codes
+
+        Two questions from recent compression research, asked of our LIIF models.
+
+        1. **Tell the codec what is worth compressing** (SDComp, arXiv 2408.08575): at the same total bit
+           rate, code the region where the SR model's attribution concentrates at a high JPEG quality and the
+           rest at a low one. Does the upscale improve inside the region, and what does it cost outside?
+        2. **What do the latents carry?** (LCL, arXiv 2406.07543, trains encoders to maximise the information
+           their latents carry.) Linear probes read the 8×8 block phase, the codec and the JPEG quality from a
+           single latent code; an InfoNCE lower bound measures how much a code says about the clean HR patch.
+        """),
+        code(STUDY_SETUP),
+        md("""
+        ## Region-priority vs uniform JPEG at equal rate
+
+        The two-quality code is counted MCU by MCU from real JPEG streams (see
+        `explain.studies.region_coding`): it never uses more bytes than the uniform JPEG it is compared with.
+        """),
+        code("""
+        from explain.figures.studies import plot_region_coding
+        from explain.studies import region_coding as rc
+        from explain.studies._common import load_hr
+
+        hr = load_hr("astronaut", 2, crop=256 if S.quick else None)
+        region = rc.region_coding(hr, 2, models, target_bpp=1.0 if S.quick else 0.6, region="attribution",
+                                  area=0.25, name="astronaut")
+        study = rc.RegionStudy([region], {"scale": 2, "target_bpp": 1.0 if S.quick else 0.6})
+        display(Markdown(rc.render_markdown(study)))
+        display(plot_region_coding(region))
+        """),
+        md("""
+        ## Linear probes and InfoNCE bounds on the latent codes
+
+        Train and test codes come from different images; 'input 3×3' reads the decoded pixels instead of the
+        code. If `liif-jpeg`'s codes predicted the block phase far above chance, the model would represent
+        where it sits in the JPEG grid.
+        """),
+        code("""
+        from explain.figures.studies import plot_probe_accuracies
+        from explain.studies import latent_information as li
+
+        info = li.latent_information(models, images=list(explain.DEFAULT_IMAGES[:3]) if S.quick else None,
+                                     crop=128 if S.quick else 256, per_image=128 if S.quick else 1024,
+                                     steps=40 if S.quick else 300, probe_steps=20 if S.quick else 100,
+                                     progress=False)
+        display(Markdown(li.render_markdown(info)))
+        display(plot_probe_accuracies(info))
+        """),
+        md("## What this notebook measured"),
+        code("""
+        gains = study.mean_gains()
+        lines = [f"*{'Quick' if S.quick else 'Full'} mode.*", "",
+                 f"- Region coding (astronaut, {100 * region.region_share:.0f} % of pixels, JPEG q{region.code['high_quality']}"
+                 f" / q{region.code['low_quality']} vs uniform q{region.uniform_quality} at {region.uniform_bpp:.2f} bpp): "
+                 + "; ".join(f"{m} {g['inside']:+.2f} dB inside, {g['outside']:+.2f} dB outside" for m, g in gains.items()
+                             if m != "decoded") + "."]
+        for task in ("row phase (8)", "block phase (64)", f"codec ({len(info.params['codecs'])})"):
+            accs = ", ".join(f"{m} {100 * info.accuracy(task, m):.1f} %" for m in models)
+            chance = next(p.chance for p in info.probes if p.task == task)
+            lines.append(f"- {task}: {accs} (chance {100 * chance:.1f} %).")
+        display(Markdown("\\n".join(lines)))
+        """),
+    ]
+
+
 NOTEBOOKS = {
     "00_why_the_blocks_disappeared.ipynb": notebook_00,
     "01_how_liif_rebuilds_detail.ipynb": notebook_01,
@@ -811,6 +976,8 @@ NOTEBOOKS = {
     "03_latent_features.ipynb": notebook_03,
     "04_local_ensemble.ipynb": notebook_04,
     "05_compare_codecs.ipynb": notebook_05,
+    "06_compressed_models.ipynb": notebook_06,
+    "07_region_coding_and_latent_information.ipynb": notebook_07,
 }
 
 

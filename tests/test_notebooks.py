@@ -118,6 +118,22 @@ def test_run_notebook_reports_a_failing_cell(tmp_path):
         run_notebook(path, timeout=60)
 
 
+def test_run_notebook_does_not_stall_between_quick_widget_cells(tmp_path):
+    """Many fast cells sending widget messages: without sliced polling, a reply now and then went unnoticed
+    until the per-cell timeout (here 8 s), so this took ≥ 8 s in most runs instead of a few seconds."""
+    import time
+
+    setup = ("import ipywidgets as w\nfrom IPython.display import display\n"
+             "s = w.IntSlider(); o = w.Output(); display(s, o)")
+    step = "s.value += 1\nwith o:\n    o.clear_output(wait=True)\n    print(s.value)"
+    cells = [nbformat.v4.new_code_cell(setup)] + [nbformat.v4.new_code_cell(step) for _ in range(80)]
+    path = tmp_path / "widgets.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    start = time.perf_counter()
+    run_notebook(path, timeout=8)
+    assert time.perf_counter() - start < 8
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_in_quick_mode(name, tmp_path):

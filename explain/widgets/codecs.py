@@ -33,7 +33,8 @@ class CodecView(View):
     window:   HR (row, col, height, width) explained and shown (default: a 32×32 square at the centre).
     codec, quality (jpeg, webp, avif), rate (jpeg2000 compression ratio), bpp and mode ("setting" or
     "target bpp"): initial picker values. ``subsampling`` is passed to the codecs that take it.
-    attribution: compute attribution statistics (``method``, ``steps``) per model for the window.
+    attribution: compute attribution statistics (``method``, ``steps``, ``target`` as in
+    :func:`explain.attribute`) per model for the window.
 
     ``result`` is a dict: info (CodecInfo), decoded (h, w, 3), psnr_lr, psnr_sr (name → dB over the shown
     region), rows (attribution statistics per model, when enabled), region (HR rows/cols shown).
@@ -44,7 +45,7 @@ class CodecView(View):
     def __init__(self, models, hr, scale: int = 4, window=None, codec: str = "jpeg", quality: int = 20,
                  rate: float = 40.0, bpp: float = 1.0, mode: str = "setting", subsampling: str = "4:2:0",
                  margin: int = 8, attribution: bool = True, method: str = "lam", steps: int = 8,
-                 progress: bool = True, cache=None, render: bool = True):
+                 target: str = "mean", progress: bool = True, cache=None, render: bool = True):
         super().__init__(cache, render)
         if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
             raise ValueError(f"scale must be a positive integer, got {scale!r}")
@@ -70,6 +71,7 @@ class CodecView(View):
         self.region = (max(0, r - m), max(0, c - m), min(H, r + hh + m) - max(0, r - m),
                        min(W, c + ww + m) - max(0, c - m))
         self.subsampling, self.method, self.steps, self.progress = subsampling, method, int(steps), bool(progress)
+        self.target = target
         self.controls = {
             "codec": dropdown("codec", codecs, codec),
             "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pick by"),
@@ -113,9 +115,9 @@ class CodecView(View):
     def _attribution(self, name, decoded):
         model = self.models[name]
         key = (self.cache.model_key(model), "attribute", image_hash(decoded), self.scale, self.window,
-               self.method, self.steps)
+               self.method, self.steps, self.target)
         return self.cache.memo(key, lambda: attribute(model, decoded, self.window, self.scale, method=self.method,
-                                                      steps=self.steps, progress=self.progress))
+                                                      steps=self.steps, target=self.target, progress=self.progress))
 
     def _compute(self):
         decoded, info = self.decode()
@@ -148,6 +150,7 @@ class CodecView(View):
         text = [f"{info.label()}: {info.nbytes} bytes; decoded LR PSNR-Y {psnr_lr:.2f} dB vs clean LR",
                 "region PSNR-Y: " + ", ".join(f"{k} {v:.2f} dB" for k, v in psnr_sr.items())]
         if rows:
-            text += [f"attribution of HR window {self.window} ({self.method}, {self.steps} steps; 8×8 LR grid):",
+            text += [f"attribution of HR window {self.window} ({self.method}, {self.steps} steps, target "
+                     f"{self.target}; 8×8 LR grid):",
                      format_rows(rows)]
         return result, fig, "\n".join(text)
