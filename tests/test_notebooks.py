@@ -31,7 +31,7 @@ def _builder():
 def test_every_notebook_is_listed_and_up_to_date(tmp_path):
     builder = _builder()
     assert NAMES == sorted(builder.NOTEBOOKS), "notebooks/ and build_notebooks.NOTEBOOKS disagree"
-    assert len(NAMES) == 6
+    assert len(NAMES) == 8
     assert builder.main(["--check"]) == 0, "run `python notebooks/build_notebooks.py` and commit the result"
     builder.main(["--out", str(tmp_path)])  # writing is deterministic
     for name in NAMES:
