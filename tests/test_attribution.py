@@ -19,13 +19,6 @@ from explain.probes.faithfulness import core_spearman, deletion_curve, sanity_ch
 WINDOW = (30, 20, 8, 8)  # HR pixels of the ×2 output of a 40×36 LR image
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: intra-op threads only add overhead (and contention on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _model(seed=0, **cfg):

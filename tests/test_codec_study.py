@@ -2,21 +2,10 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from explain.codecs import compress_to_bpp
 from explain.images import load_image
 from explain.studies import codec_study as cs
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight a busy machine for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 RATES = [0.25, 0.4, 0.6, 0.9, 1.3]
 PSNRS = [27.0, 28.6, 30.1, 31.9, 33.2]

@@ -8,15 +8,6 @@ from explain.studies._common import rankdata, spearman
 from explain.upscale import upscale
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight a busy machine for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("amount", [0.5, 0.7, 0.9])
 def test_magnitude_pruning_is_exact_and_global(tiny_model, amount):
     pruned = cm.compressed_copy(tiny_model, f"prune{round(amount * 100)}")

@@ -2,19 +2,9 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from explain.images import load_image
 from explain.studies import latent_information as li
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight a busy machine for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _blobs(n, rng, classes=3, dim=10, spread=0.5):

@@ -1,21 +1,11 @@
 import numpy as np
 import pytest
-import torch
 
 from explain.codecs import compress, encode
 from explain.images import load_image
 from explain.metrics import psnr_y
 from explain.studies import region_coding as rc
 from explain.studies.jpeg_scan import scan_costs
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and do not fight a busy machine for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
