@@ -85,6 +85,17 @@ class View:
     def value(self, name: str):
         return self.controls[name].value
 
+    def _limit_square_window(self, out_size) -> None:
+        """Keep the "row"/"col" sliders of a square window of side "size" inside an (H, W) output."""
+        H, W = out_size
+        side = self.value("size")
+        self._hold, held = True, self._hold
+        try:
+            self.controls["row"].max = H - side
+            self.controls["col"].max = W - side
+        finally:
+            self._hold = held
+
     # ------------------------------------------------------------------------------------------ update
     def update(self) -> None:
         """Recompute from the current control values and redraw."""

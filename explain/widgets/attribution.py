@@ -143,14 +143,7 @@ class AttributionView(View):
 
     # ------------------------------------------------------------------------------------- compute
     def _sync_controls(self) -> None:
-        H, W = self.out_size
-        side = self.value("size")
-        self._hold, held = True, self._hold
-        try:
-            self.controls["row"].max = H - side
-            self.controls["col"].max = W - side
-        finally:
-            self._hold = held
+        self._limit_square_window(self.out_size)
         self.controls["baseline"].disabled = not METHODS[self.value("method")].takes_baseline
         self.controls["common_scale"].disabled = len(self.models) < 2
 

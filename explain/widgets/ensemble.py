@@ -63,14 +63,7 @@ class EnsembleView(View):
         return self.value("row"), self.value("col"), side, side
 
     def _sync_controls(self) -> None:
-        H, W = self.out_size
-        side = self.value("size")
-        self._hold, held = True, self._hold
-        try:
-            self.controls["row"].max = H - side
-            self.controls["col"].max = W - side
-        finally:
-            self._hold = held
+        self._limit_square_window(self.out_size)
 
     def _compute(self):
         name = self.value("model")
