@@ -29,6 +29,26 @@ def output_size(lr_shape, scale=None, size=None) -> tuple[int, int]:
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
+def check_window(window, out_size, name: str = "window") -> tuple[int, int, int, int]:
+    """Validate an output rectangle (row, col, height, width) inside an (H, W) output; returns plain ints.
+
+    Raises ValueError naming ``name`` when it is not four integers, is empty or falls outside the output.
+    """
+    try:
+        values = tuple(window)
+    except TypeError:
+        raise ValueError(f"{name} must be (row, col, height, width), got {window!r}") from None
+    if len(values) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
+        raise ValueError(f"{name} must be four integers (row, col, height, width), got {window!r}")
+    r, c, hh, ww = (int(v) for v in values)
+    H, W = out_size
+    if hh < 1 or ww < 1:
+        raise ValueError(f"{name} height and width must be >= 1, got {hh}×{ww}")
+    if r < 0 or c < 0 or r + hh > H or c + ww > W:
+        raise ValueError(f"{name} rows {r}..{r + hh - 1}, cols {c}..{c + ww - 1} fall outside the {H}×{W} output")
+    return r, c, hh, ww
+
+
 def _axis_tiles(lr_len: int, out_len: int, tile: int, margin: int):
     """Per tile along one axis: (output index range, LR crop range)."""
     centres = (np.arange(out_len) + 0.5) * lr_len / out_len  # output pixel centres in LR pixel units

@@ -97,15 +97,22 @@ def test_distributed_gloo_two_processes(tmp_path, image_folder):
                                   "checkpoint_every": 2}))
 
     def launch(out, steps):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        cmd = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
-               "-m", "explain.cli", "train",
-               "--out", str(out), "--preset", "tiny", "--config", str(config), "--steps", str(steps)]
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
-        assert proc.returncode == 0, proc.stderr[-3000:]
+        # One retry: gloo's rendezvous on a freshly picked port occasionally fails on a loaded machine (seen once
+        # in a full-suite run, never in isolation); a second failure is a real one and shows both stderr tails.
+        errors = []
+        for _ in range(2):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            cmd = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
+                   "-m", "explain.cli", "train", "--out", str(out), "--preset", "tiny", "--config", str(config),
+                   "--steps", str(steps)]
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
+            if proc.returncode == 0:
+                return
+            errors.append(proc.stderr[-2000:])
+        raise AssertionError("torchrun failed twice:\n" + "\n-----\n".join(errors))
 
     launch(tmp_path / "ddp", 4)
     state = torch.load(tmp_path / "ddp" / "state.pt", weights_only=True)

@@ -27,6 +27,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..models import LIIF, LatentGrid, LIIFConfig, load_model
+from ..upscale import check_window as _check_output_window
 from ..upscale import output_size
 from ._lr_query import (
     block_phase,
@@ -42,20 +43,7 @@ from ._lr_query import (
 # ------------------------------------------------------------------------------------------ regions
 def check_region(region, out_size: tuple[int, int]) -> tuple[int, int, int, int]:
     """Validate (row, col, height, width) against an output of ``out_size``; returns plain ints."""
-    try:
-        values = tuple(region)
-    except TypeError:
-        raise ValueError(f"region must be (row, col, height, width), got {region!r}") from None
-    if len(values) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
-        raise ValueError(f"region must be four integers (row, col, height, width), got {region!r}")
-    row, col, height, width = (int(v) for v in values)
-    H, W = out_size
-    if height < 1 or width < 1:
-        raise ValueError(f"region height and width must be >= 1, got {height}×{width}")
-    if row < 0 or col < 0 or row + height > H or col + width > W:
-        raise ValueError(f"region rows {row}..{row + height - 1}, cols {col}..{col + width - 1} fall outside "
-                         f"the {H}×{W} output")
-    return row, col, height, width
+    return _check_output_window(region, out_size, "region")
 
 
 def region_positions(region, lr_size, out_size) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..upscale import check_window as _check_output_window
+
 Box = tuple[tuple[int, int], tuple[int, int]]
 
 # Extra reach (LR px) when locating a window's own LR pixels: covers float rounding of floor(u) and the
@@ -67,20 +69,8 @@ class WindowPlan:
 
 
 def check_window(window, out_size) -> tuple[int, int, int, int]:
-    """Validate (row, col, height, width) against the output size (H, W); raise ValueError naming the problem."""
-    try:
-        vals = tuple(window)
-    except TypeError:
-        raise ValueError(f"window must be (row, col, height, width), got {window!r}") from None
-    if len(vals) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in vals):
-        raise ValueError(f"window must be four integers (row, col, height, width), got {window!r}")
-    r, c, hh, ww = (int(v) for v in vals)
-    H, W = out_size
-    if hh < 1 or ww < 1:
-        raise ValueError(f"window height and width must be >= 1, got {hh}×{ww}")
-    if r < 0 or c < 0 or r + hh > H or c + ww > W:
-        raise ValueError(f"window rows {r}..{r + hh - 1}, cols {c}..{c + ww - 1} lie outside the {H}×{W} output")
-    return r, c, hh, ww
+    """Validate (row, col, height, width) against the output size (H, W) (see :func:`explain.upscale.check_window`)."""
+    return _check_output_window(window, out_size, "window")
 
 
 def lr_footprint(start: int, stop: int, out_len: int, lr_len: int, guard: float = 0.0) -> tuple[int, int]:

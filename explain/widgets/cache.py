@@ -23,6 +23,7 @@ import torch
 from ..images import load_image
 from ..models import LIIF, LatentGrid, load_model
 from ..models.coords import pixel_centres
+from ..upscale import check_window as _check_output_window
 
 CHUNK = 16384  # queries per MLP call when upscaling from cached latents
 
@@ -195,20 +196,7 @@ def check_output_size(size) -> tuple[int, int]:
 
 def check_output_region(region, size) -> tuple[int, int, int, int]:
     """Validate (row, col, height, width) inside an output of ``size`` (H, W); returns plain ints."""
-    try:
-        vals = tuple(region)
-    except TypeError:
-        raise ValueError(f"region must be (row, col, height, width), got {region!r}") from None
-    if len(vals) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in vals):
-        raise ValueError(f"region must be four integers (row, col, height, width), got {region!r}")
-    r, c, hh, ww = (int(v) for v in vals)
-    H, W = size
-    if hh < 1 or ww < 1 or r < 0 or c < 0 or r + hh > H or c + ww > W:
-        raise ValueError(f"region {vals} is empty or falls outside the {H}×{W} output")
-    return r, c, hh, ww
-
-
-_DEFAULT: FeatureCache | None = None
+    return _check_output_window(region, size, "region")
 
 
 def default_cache() -> FeatureCache:
