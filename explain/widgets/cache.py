@@ -199,6 +199,9 @@ def check_output_region(region, size) -> tuple[int, int, int, int]:
     return _check_output_window(region, size, "region")
 
 
+_DEFAULT: FeatureCache | None = None
+
+
 def default_cache() -> FeatureCache:
     """The process-wide cache the widgets share unless given their own."""
     global _DEFAULT
