@@ -191,3 +191,10 @@ def fmt(value, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     return f"{value:.{digits}f}"
+
+
+def images_from_args(images):
+    """The ``--images`` CLI value as the studies take it: None (defaults), one name/folder, or a list."""
+    if not images:
+        return None
+    return images[0] if len(images) == 1 else images

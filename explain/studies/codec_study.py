@@ -43,6 +43,7 @@ from ._common import (
     check_scale,
     fmt,
     image_sources,
+    images_from_args,
     load_hr,
     load_models,
     parse_models,
@@ -622,9 +623,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> CodecStudy:
     """Run ``liif-explain codecs``: writes OUT/codecs.{csv,json,md}, curves, BD-rates and figures."""
-    images = args.images or None
-    if images is not None and len(images) == 1:
-        images = images[0]
+    images = images_from_args(args.images)
     study = codec_study(images=images, codecs=args.codecs, settings=parse_grid(args.grid) if args.grid else None,
                         target_bpps=args.bpps, scale=args.scale, models=parse_models(args.models), crop=args.crop,
                         limit=args.limit, attribution_bpps=args.attribution_bpps,

@@ -52,7 +52,7 @@ from ..images import DEFAULT_IMAGES, downscale
 from ..metrics import blocking_stats, rgb_to_y
 from ..models import LIIF, load_model
 from ..upscale import upscale
-from ._common import check_scale, fmt, image_sources, load_hr, save_figure, spearman, write_json
+from ._common import check_scale, fmt, image_sources, images_from_args, load_hr, save_figure, spearman, write_json
 
 VARIANTS = ("fp16", "int8", "prune50", "prune70", "prune90")
 DEFAULT_CONDITIONS = ("jpeg10", "jpeg30", "jpeg50")
@@ -484,9 +484,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> AuditResult:
     """Run ``liif-explain audit``: writes OUT/audit.{json,md} and figures, prints the table."""
-    images = args.images or None
-    if images is not None and len(images) == 1:
-        images = images[0]
+    images = images_from_args(args.images)
     result = audit(args.model, images=images, variants=args.variants, scale=args.scale, conditions=args.conditions,
                    crop=args.crop or None, bank=args.bank, bank_images=args.bank_images, k=args.k, top=args.top,
                    limit=args.limit, progress=not args.no_progress)

@@ -42,7 +42,7 @@ from ..codecs import available_codecs, compress, compress_to_bpp
 from ..evaluate import atomic_write_text
 from ..images import DEFAULT_IMAGES, downscale, upscale_bicubic
 from ..models import SHIPPED
-from ._common import check_scale, fmt, image_sources, load_hr, load_models, parse_models, write_json
+from ._common import check_scale, fmt, image_sources, images_from_args, load_hr, load_models, parse_models, write_json
 
 INPUT_REFERENCE = "input 3×3"
 DEFAULT_QUALITY_BINS = (10, 30, 50, 70, 90)
@@ -466,9 +466,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> LatentInformation:
     """Run ``liif-explain latent-info``: writes OUT/latent_information.{json,md} and probes.png."""
-    images = args.images or None
-    if images is not None and len(images) == 1:
-        images = images[0]
+    images = images_from_args(args.images)
     result = latent_information(parse_models(args.models), images=images, scale=args.scale, crop=args.crop or None,
                                 per_image=args.per_image, codec_bpp=args.codec_bpp, steps=args.steps,
                                 batch=args.batch, limit=args.limit, progress=not args.no_progress)

@@ -45,7 +45,17 @@ from ..images import downscale, to_uint8, upscale_bicubic
 from ..metrics import rgb_to_y
 from ..models import SHIPPED
 from ..upscale import upscale
-from ._common import check_scale, fmt, image_sources, load_hr, load_models, parse_models, save_figure, write_json
+from ._common import (
+    check_scale,
+    fmt,
+    image_sources,
+    images_from_args,
+    load_hr,
+    load_models,
+    parse_models,
+    save_figure,
+    write_json,
+)
 from .jpeg_scan import ScanCosts, scan_costs
 
 MCU = {"4:2:0": 16, "4:4:4": 8}
@@ -409,9 +419,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> RegionStudy:
     """Run ``liif-explain region-coding``: writes OUT/region_coding.{json,md} and prints the table."""
-    images = args.images or None
-    if images is not None and len(images) == 1:
-        images = images[0]
+    images = images_from_args(args.images)
     study = region_study(images, parse_models(args.models), args.scale, args.bpp,
                          args.box if args.box else "attribution", args.area, args.high_quality, args.subsampling,
                          args.crop, args.limit, quality_step=args.quality_step, progress=not args.no_progress)
