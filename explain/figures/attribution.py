@@ -16,8 +16,8 @@ from matplotlib.patches import Rectangle
 from ..images import load_image
 from ..probes.attribution import AttributionResult
 from ..probes.faithfulness import DeletionCurve, SanityCheckResult
+from .grid import draw_block_grid
 
-GRID_STYLE = {"color": "white", "linewidth": 0.6, "alpha": 0.6}
 WINDOW_STYLE = {"edgecolor": "#00e5ff", "linewidth": 1.6, "fill": False}
 BOX_STYLE = {"edgecolor": "#ffd400", "linewidth": 1.0, "linestyle": "--", "fill": False}
 
@@ -44,18 +44,6 @@ def _show(ax, img, view, **kw):
     (a0, a1), (b0, b1) = view
     return ax.imshow(img[a0:a1, b0:b1], extent=(b0 - 0.5, b1 - 0.5, a1 - 0.5, a0 - 0.5),
                      interpolation="nearest", **kw)
-
-
-def draw_grid(ax, view, grid_phase=(0, 0), block_size: int = 8, **style):
-    """Block boundaries (rows ≡ phase_row, cols ≡ phase_col mod block_size) inside an LR view."""
-    kw = {**GRID_STYLE, **style}
-    (a0, a1), (b0, b1) = view
-    for k in range(a0 + 1, a1):
-        if (k - grid_phase[0]) % block_size == 0:
-            ax.plot([b0 - 0.5, b1 - 0.5], [k - 0.5, k - 0.5], **kw)
-    for k in range(b0 + 1, b1):
-        if (k - grid_phase[1]) % block_size == 0:
-            ax.plot([k - 0.5, k - 0.5], [a0 - 0.5, a1 - 0.5], **kw)
 
 
 def _box(ax, box, **style):
@@ -128,7 +116,7 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
     for a, t in ((ax, f"|{result.method}| · {result.target}\n" + _summary(result)),
                  (ax2, "signed map"), (ax3, "LAM-style blend")):
         if grid:
-            draw_grid(a, view, result.grid_phase, result.block_size)
+            draw_block_grid(a, result.lr_size, result.block_size, result.grid_phase)
         a.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
                               **WINDOW_STYLE))
         _finish(a, view, t)
@@ -145,7 +133,7 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
         ax.imshow(out[R0:R1, C0:C1], extent=(C0 / sx - 0.5, C1 / sx - 0.5, R1 / sy - 0.5, R0 / sy - 0.5),
                   interpolation="nearest")
         if grid:
-            draw_grid(ax, view, result.grid_phase, result.block_size)
+            draw_block_grid(ax, result.lr_size, result.block_size, result.grid_phase)
         ax.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
                                **WINDOW_STYLE))
         r, c, hh, ww = result.window
@@ -185,7 +173,7 @@ def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: 
         _show(axes[1, j], lam_blend(img, shown, alpha, cmap), view)
         for i, t in ((0, f"{name}\n" + _summary(res)), (1, f"{name}: blend")):
             if grid:
-                draw_grid(axes[i, j], view, res.grid_phase, res.block_size)
+                draw_block_grid(axes[i, j], res.lr_size, res.block_size, res.grid_phase)
             axes[i, j].add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0],
                                            win[0][1] - win[0][0], **WINDOW_STYLE))
             _finish(axes[i, j], view, t)

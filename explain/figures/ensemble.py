@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from ..probes.ensemble import AblationSeams, EnsembleResult
-from .latent import draw_block_grid
+from .grid import draw_block_grid
 
 # Shift order of the four codes (LIIF's official order): (−,−), (−,+), (+,−), (+,+) half-cells in (row, col).
 CODE_NAMES = ("up-left", "up-right", "down-left", "down-right")

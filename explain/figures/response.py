@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from ..images import load_image
 from ..probes.response import CellResponse, LineResponse
 from .ensemble import CODE_COLOURS, CODE_NAMES
-from .latent import draw_block_grid
+from .grid import draw_block_grid
 
 RGB_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")
 
