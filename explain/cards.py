@@ -67,6 +67,26 @@ def recipe_departures(train_config: Mapping) -> list[str]:
     return out
 
 
+def stage_summary(stage: Mapping, index: int) -> str:
+    """One line for a training stage of a multi-stage (warm-started) run."""
+    cfg = dict(stage.get("train_config") or {})
+    steps = int(stage.get("steps") or 0)
+    text = f"stage {index}: {steps:,} step{'' if steps == 1 else 's'}"
+    text += f" warm-started from {cfg['init_from']}" if cfg.get("init_from") else " from scratch"
+    if cfg.get("lr") is not None:
+        text += f", lr {cfg['lr']:g}"
+    if cfg.get("warmup_steps"):
+        text += f" (warm-up {cfg['warmup_steps']})"
+    if cfg.get("milestones"):
+        text += f", × {cfg.get('gamma', 0.5):g} at {list(cfg['milestones'])}"
+    duration = format_duration(stage.get("train_seconds"))
+    if duration:
+        text += f", {duration}"
+    if stage.get("hardware"):
+        text += f" on {stage['hardware']}"
+    return text
+
+
 def degradation_of(train_config: Mapping) -> dict:
     """The LR degradation a model was trained on, from its train config."""
     base = "PIL bicubic downscale on 8-bit values"
@@ -123,7 +143,13 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
     rows = [r if isinstance(r, Row) else Row(**r) for r in eval_rows]
     if rows and not command:
         raise ValueError("an evaluation table needs the exact command that reproduces it (command=...)")
-    seconds = meta.get("train_seconds")
+    stages = list(meta.get("stages") or [])
+    steps = meta.get("total_steps", meta.get("steps"))
+    seconds = meta.get("total_train_seconds", meta.get("train_seconds"))
+    departures = recipe_departures(train_config)
+    if len(stages) > 1:  # the from-scratch recipe, then how each later stage continued it
+        departures = recipe_departures(dict(stages[0].get("train_config") or {}))
+        departures += [stage_summary(stage, i) for i, stage in enumerate(stages[1:], start=2)]
     return {
         "format": CARD_FORMAT,
         "name": name,
@@ -136,15 +162,16 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
         "data": training_data(train_config),
         "degradation": degradation_of(train_config),
         "training": {
-            "steps": meta.get("steps"),
+            "steps": steps,
+            "stages": [stage_summary(stage, i) for i, stage in enumerate(stages, start=1)],
             "batch_size": train_config.get("batch_size"),
             "queries_per_patch": train_config.get("queries"),
             "learning_rate": train_config.get("lr"),
-            "departures_from_paper": recipe_departures(train_config),
+            "departures_from_paper": departures,
             "validation": meta.get("validation"),
             "config": train_config,
         },
-        "steps": meta.get("steps"),
+        "steps": steps,
         "wall_time_seconds": seconds,
         "wall_time": format_duration(seconds),
         "hardware": meta.get("hardware"),
@@ -207,6 +234,8 @@ def render_card_markdown(card: Mapping, level: int = 3) -> str:
     departures = list(arch.get("departures_from_paper") or []) + list(train.get("departures_from_paper") or [])
     images = "unknown number of" if data.get("images") is None else f"{data['images']:,}"
     training = f"{card['steps']:,} steps" if card.get("steps") is not None else "steps unknown"
+    if len(train.get("stages") or []) > 1:
+        training += f" in {len(train['stages'])} stages"
     if train.get("batch_size"):
         training += f", batch {train['batch_size']} × {train.get('queries_per_patch')} queries"
     if card.get("wall_time"):

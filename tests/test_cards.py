@@ -90,6 +90,24 @@ def test_paper_config_and_explicit_meta(tmp_path):
         build_card("paper", path, {}, _rows(), command="")
 
 
+def test_multi_stage_card(trained, tmp_path):
+    path, folder = trained
+    config = TrainConfig(model=TINY, folders=[str(folder)], steps=1, batch_size=2, patch=16, queries=16, lr=1e-4,
+                         warmup_steps=0, milestones=[1], degradation="jpeg", checkpoint_every=0, validate_every=0,
+                         threads=1, init_from=str(path))
+    Trainer(config, tmp_path / "stage2", progress=False).run()
+    meta = read_checkpoint(tmp_path / "stage2" / "model.pt")["meta"]
+    card = build_card("liif-jpeg", tmp_path / "stage2" / "model.pt")
+    assert card["steps"] == 3 == meta["total_steps"]
+    assert card["wall_time_seconds"] == meta["total_train_seconds"]
+    stages = card["training"]["stages"]
+    assert stages[0].startswith("stage 1: 2 steps from scratch, lr 0.0004 (warm-up 1)")
+    assert stages[1].startswith("stage 2: 1 step warm-started from ") and ", lr 0.0001, × 0.5 at [1]" in stages[1]
+    recipe = card["training"]["departures_from_paper"]
+    assert any("warm-up over 1 steps" in d for d in recipe) and recipe[-1] == stages[1]
+    assert "3 steps in 2 stages" in render_card_markdown(card)
+
+
 def test_format_duration():
     assert [format_duration(s) for s in (None, 9.6, 754, 3600)] == [None, "10 s", "12 min 34 s", "1 h 0 min"]
 

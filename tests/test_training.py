@@ -10,8 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
+from explain.models.checkpoint import read_checkpoint
 from explain.training.data import JPEGDegradation, PatchSampler, list_training_images
-from explain.training.trainer import TrainConfig, Trainer, learning_rate
+from explain.training.trainer import TrainConfig, Trainer, learning_rate, with_lineage
 
 TINY = dict(model=dict(n_resblocks=1, channels=8, hidden=[16], skip="bicubic"), batch_size=2, queries=32,
             checkpoint_every=3, validate_every=3, validation_images=["astronaut"], threads=1)
@@ -77,6 +78,33 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, image_folder):
         assert torch.equal(a, b), k
     log = [json.loads(line) for line in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [3, 6] and all(np.isfinite(r["val_psnr_y"]) for r in log)
+
+
+def test_warm_start_records_every_stage(tmp_path, image_folder):
+    cfg = TrainConfig(**{**TINY, "validate_every": 0}, folders=[str(image_folder)], steps=3)
+    Trainer(cfg, tmp_path / "first", progress=False).run()
+    first = tmp_path / "first" / "model.pt"
+    warm = TrainConfig(**{**TINY, "validate_every": 0}, folders=[str(image_folder)], steps=4, lr=5e-5,
+                       init_from=str(first))
+    Trainer(warm, tmp_path / "second", progress=False).run(steps=2)
+    first_meta = read_checkpoint(first)["meta"]
+    shutil.copy(tmp_path / "second" / "model.pt", first)  # the warm-start file is replaced mid-run
+    meta = Trainer(warm, tmp_path / "second", progress=False).meta()  # resumed: keeps the original lineage
+    assert [s["steps"] for s in meta["stages"]] == [3, 2] and meta["total_steps"] == 5
+    assert meta["stages"][0]["train_config"] == first_meta["train_config"]
+    assert meta["total_train_seconds"] == pytest.approx(first_meta["train_seconds"] + meta["train_seconds"], abs=0.2)
+    third = TrainConfig(**{**TINY, "validate_every": 0}, folders=[str(image_folder)], steps=1,
+                        init_from=str(tmp_path / "second" / "model.pt"))
+    Trainer(third, tmp_path / "third", progress=False).run()
+    meta = read_checkpoint(tmp_path / "third" / "model.pt")["meta"]
+    assert [s["steps"] for s in meta["stages"]] == [3, 2, 1] and meta["total_steps"] == 6
+    assert meta["stages"][2]["train_config"]["init_from"].endswith("model.pt")
+
+
+def test_lineage_ignores_weights_without_a_record():
+    run = {"steps": 4, "train_seconds": 2.0, "hardware": "cpu", "train_config": {"lr": 1e-4}, "validation": None}
+    meta = with_lineage({"origin": "official LIIF checkpoint", "epoch": 1000}, run)
+    assert meta["total_steps"] == 4 and len(meta["stages"]) == 1 and meta["steps"] == 4
 
 
 def test_training_reduces_loss(tmp_path, image_folder):

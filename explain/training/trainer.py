@@ -80,6 +80,24 @@ def learning_rate(config: TrainConfig, step: int) -> float:
     return lr
 
 
+STAGE_KEYS = ("steps", "train_seconds", "hardware", "train_config", "validation")
+
+
+def with_lineage(previous: dict, run: dict) -> dict:
+    """``run``'s meta with ``stages`` (every training stage, oldest first: the warm-start weights' own stages
+    or their single record, then this run), ``total_steps`` and ``total_train_seconds``.
+
+    A checkpoint without a training record (e.g. official weights) counts as no stage.
+    """
+    stages = [dict(stage) for stage in previous.get("stages") or []]
+    if not stages and previous.get("steps") is not None and previous.get("train_config"):
+        stages = [{key: previous.get(key) for key in STAGE_KEYS}]
+    stages.append({key: run.get(key) for key in STAGE_KEYS})
+    return {**run, "stages": stages,
+            "total_steps": int(sum(stage.get("steps") or 0 for stage in stages)),
+            "total_train_seconds": round(float(sum(stage.get("train_seconds") or 0 for stage in stages)), 1)}
+
+
 def _dist_info() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
@@ -102,10 +120,13 @@ class Trainer:
                                     config.make_degradation())
         torch.manual_seed(config.seed)
         self.model = LIIF(LIIFConfig(**config.model))
+        self.init_meta: dict = {}  # training record of the warm-start weights (kept in state.pt across resumes)
         if config.init_from:
             from ..models import load_model
 
-            load_state_checked(self.model, load_model(config.init_from).state_dict(), config.init_from)
+            start = load_model(config.init_from)
+            load_state_checked(self.model, start.state_dict(), config.init_from)
+            self.init_meta = dict(getattr(start, "meta", None) or {})
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=learning_rate(config, 0))
         self.step = 0
         self.elapsed = 0.0
@@ -131,6 +152,7 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "history": json.dumps(self.history),
             "world": self.world,
+            "init_meta": json.dumps(self.init_meta),
         }
 
     def _resume(self, path: Path) -> None:
@@ -144,6 +166,8 @@ class Trainer:
         self.rng.bit_generator.state = rng_states[self.rank] if isinstance(rng_states, list) else rng_states
         torch.set_rng_state(state["torch_rng"])
         self.history = json.loads(state.get("history", "[]"))
+        if "init_meta" in state:  # the warm-start file may have been replaced since the run began
+            self.init_meta = json.loads(state["init_meta"])
 
     def save(self) -> None:
         state = self.state()
@@ -158,7 +182,8 @@ class Trainer:
             dist.barrier()
 
     def meta(self) -> dict:
-        return {
+        """This run's record; a warm-started run also lists every earlier stage (see :func:`with_lineage`)."""
+        meta = {
             "steps": self.step,
             "train_seconds": round(self.elapsed, 1),
             "hardware": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpu, "
@@ -166,6 +191,7 @@ class Trainer:
             "train_config": asdict(self.config),
             "validation": self.history[-1] if self.history else None,
         }
+        return with_lineage(self.init_meta, meta) if self.init_meta else meta
 
     # ------------------------------------------------------------- training
     def train_step(self) -> float:
