@@ -83,7 +83,7 @@ def stage_summary(stage: Mapping, index: int) -> str:
     if duration:
         text += f", {duration}"
     if stage.get("hardware"):
-        text += f" on {stage['hardware']}"
+        text += f" on {' '.join(str(stage['hardware']).split())}"
     return text
 
 
@@ -149,7 +149,8 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
     departures = recipe_departures(train_config)
     if len(stages) > 1:  # the from-scratch recipe, then how each later stage continued it
         departures = recipe_departures(dict(stages[0].get("train_config") or {}))
-        departures += [stage_summary(stage, i) for i, stage in enumerate(stages[1:], start=2)]
+        departures.append(f"trained in {len(stages)} stages, each later one warm-started from the previous weights "
+                          "with its own learning-rate schedule (see training)")
     return {
         "format": CARD_FORMAT,
         "name": name,
@@ -174,7 +175,7 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
         "steps": steps,
         "wall_time_seconds": seconds,
         "wall_time": format_duration(seconds),
-        "hardware": meta.get("hardware"),
+        "hardware": " ".join(str(meta["hardware"]).split()) if meta.get("hardware") else None,
         "weights": {"file": _display_path(model_path), "bytes": model_path.stat().st_size,
                     "dtype": _stored_dtype(checkpoint)},
         "sha256": sha256_of(model_path),
@@ -238,10 +239,14 @@ def render_card_markdown(card: Mapping, level: int = 3) -> str:
         training += f" in {len(train['stages'])} stages"
     if train.get("batch_size"):
         training += f", batch {train['batch_size']} × {train.get('queries_per_patch')} queries"
-    if card.get("wall_time"):
-        training += f", {card['wall_time']}"
-    if card.get("hardware"):
-        training += f" on {card['hardware']}"
+    stages = list(train.get("stages") or [])
+    if len(stages) > 1:  # each stage says its own schedule, time and hardware
+        training += f", {card.get('wall_time') or 'time unknown'} in total: " + "; ".join(stages)
+    else:
+        if card.get("wall_time"):
+            training += f", {card['wall_time']}"
+        if card.get("hardware"):
+            training += f" on {card['hardware']}"
     weights = card["weights"]
     facts = [
         ("architecture", "LIIF: " + ", ".join(parts)),

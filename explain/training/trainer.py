@@ -186,8 +186,8 @@ class Trainer:
         meta = {
             "steps": self.step,
             "train_seconds": round(self.elapsed, 1),
-            "hardware": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpu, "
-                        f"{torch.get_num_threads()} torch threads × {self.world} process(es)".strip(),
+            "hardware": " ".join(f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpu, "
+                                 f"{torch.get_num_threads()} torch threads × {self.world} process(es)".split()),
             "train_config": asdict(self.config),
             "validation": self.history[-1] if self.history else None,
         }
