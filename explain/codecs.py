@@ -8,8 +8,10 @@ basis of "matched bpp" codec comparisons. ``available_codecs()`` lists what the 
 
 Settings (defaults in brackets; anything else is a ValueError naming the setting):
 
-- ``"jpeg"``: ``quality`` 1–100 [75], ``subsampling`` "4:4:4" | "4:2:2" | "4:2:0" ["4:2:0"] (libjpeg, baseline,
-  no Huffman optimisation: the same bytes as :func:`jpeg_roundtrip_uint8`).
+- ``"jpeg"``: ``quality`` 1–100 [75], ``subsampling`` "4:4:4" | "4:2:2" | "4:2:0" ["4:2:0"], ``optimize`` bool
+  [False] (libjpeg, baseline; by default the standard Huffman tables: the same bytes as
+  :func:`jpeg_roundtrip_uint8`; ``optimize=True`` writes image-optimised Huffman tables — identical pixels, fewer
+  bytes: 10–37 % fewer on BSD100 ×2 LR images at quality 30–5).
 - ``"webp"``: ``quality`` 0–100 [80], ``lossless`` bool [False], ``method`` 0–6 [4] (encoder effort).
 - ``"jpeg2000"``: ``rate`` ≥ 1, the compression ratio against the raw 24-bit image (40 → about 24/40 = 0.6 bpp),
   or ``psnr`` > 0, a target PSNR in dB (OpenJPEG's quality_mode "rates" / "dB" with one quality layer) — at
@@ -58,6 +60,7 @@ _SETTINGS: dict[str, dict[str, _Setting]] = {
     "jpeg": {
         "quality": _Setting("int", 75, 1, 100),
         "subsampling": _Setting("choice", "4:2:0", choices=tuple(JPEG_SUBSAMPLING)),
+        "optimize": _Setting("bool", False),
     },
     "webp": {
         "quality": _Setting("int", 80, 0, 100),
@@ -170,7 +173,7 @@ def resolve_settings(codec: str, **settings) -> dict:
 
 def _pillow_options(codec: str, s: dict) -> dict:
     if codec == "jpeg":
-        return {"quality": s["quality"], "subsampling": JPEG_SUBSAMPLING[s["subsampling"]]}
+        return {"quality": s["quality"], "subsampling": JPEG_SUBSAMPLING[s["subsampling"]], "optimize": s["optimize"]}
     if codec == "webp":
         return {"quality": s["quality"], "lossless": s["lossless"], "method": s["method"]}
     if codec == "jpeg2000":

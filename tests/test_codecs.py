@@ -85,9 +85,18 @@ def test_jpeg_matches_trainer_roundtrip(image):
         np.testing.assert_array_equal(to_uint8(decoded), ref)
 
 
+def test_jpeg_optimised_huffman_tables_same_pixels_fewer_bytes(image):
+    plain, info = compress(image, "jpeg", quality=10)
+    optimised, info_opt = compress(image, "jpeg", quality=10, optimize=True)
+    np.testing.assert_array_equal(plain, optimised)
+    assert info_opt.nbytes < info.nbytes and info_opt.settings["optimize"] is True
+    with pytest.raises((ValueError, TypeError), match="optimize"):
+        compress(image, "jpeg", optimize="yes")
+
+
 def test_settings_defaults_recorded(image):
     _, info = compress(image, "jpeg")
-    assert info.settings == {"quality": 75, "subsampling": "4:2:0"}
+    assert info.settings == {"quality": 75, "subsampling": "4:2:0", "optimize": False}
     if "jpeg2000" in AVAILABLE:
         assert resolve_settings("jpeg2000") == {"rate": 20.0, "irreversible": True}
         assert resolve_settings("jpeg2000", psnr=30) == {"psnr": 30.0, "irreversible": True}
