@@ -71,6 +71,11 @@ def test_parse_grid():
         cs.parse_grid(["quality=10"])
 
 
+def test_parse_fixed():
+    assert cs.parse_fixed(["jpeg:optimize=true", "webp:method=6", "jpeg:subsampling=4:4:4"]) == {
+        "jpeg": {"optimize": True, "subsampling": "4:4:4"}, "webp": {"method": 6}}
+
+
 @pytest.fixture
 def hr_crop():
     return load_image("astronaut")[80:176, 160:256]  # 96×96 HR → 48×48 LR at ×2
@@ -105,6 +110,21 @@ def test_codec_study_target_mode_matches_rates(hr_crop):
     assert [r.point for r in decoded] == ["1.5 bpp", "2.5 bpp"]
     for r in decoded:
         assert abs(r.bpp - r.target_bpp) <= 0.15 * r.target_bpp and r.matched
+
+
+def test_jpeg_uses_optimised_huffman_tables_unless_told(hr_crop):
+    grid = {"jpeg": [{"quality": 20}]}
+    default = cs.codec_study([hr_crop], codecs=["jpeg"], settings=grid, models=None, attribution_bpps=None,
+                             progress=False)
+    standard = cs.codec_study([hr_crop], codecs=["jpeg"], settings=grid, models=None, attribution_bpps=None,
+                              fixed_settings={}, progress=False)
+    (opt,), (std,) = ([r for r in s.rows if r.method == "decoded"] for s in (default, standard))
+    assert "optimize=True" in opt.settings and "optimize=False" in std.settings
+    assert opt.nbytes < std.nbytes and opt.psnr_y == std.psnr_y  # same pixels, fewer bytes
+    assert default.params["fixed_settings"] == {"jpeg": {"optimize": True}}
+    with pytest.raises(ValueError, match="optimize"):
+        cs.codec_study([hr_crop], codecs=["jpeg"], models=None, fixed_settings={"jpeg": {"optimize": "yes"}},
+                       progress=False)
 
 
 def test_codec_study_rejects_bad_input(hr_crop):
