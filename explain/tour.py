@@ -46,8 +46,11 @@ def shipped_models() -> dict[str, tuple[LIIF, str]]:
         if (ASSETS / f"{name}.pt").exists():
             model = load_model(name)
             meta = getattr(model, "meta", {}) or {}
-            found[name] = (model, f"trained {meta.get('steps', '?')} steps "
-                                  f"({meta.get('train_seconds', 0) / 3600:.1f} h) — see assets/{name}.json")
+            steps = meta.get("total_steps", meta.get("steps", "?"))  # totals over warm-started stages
+            seconds = meta.get("total_train_seconds", meta.get("train_seconds", 0))
+            stages = len(meta.get("stages") or [])
+            found[name] = (model, f"trained {steps} steps ({seconds / 3600:.1f} h"
+                                  + (f", {stages} stages" if stages > 1 else "") + f") — see assets/{name}.json")
     if not found:
         model = LIIF(n_resblocks=8, skip="bicubic").eval()
         found["liif (untrained)"] = (model, "UNTRAINED: no weights in assets/, so this model is random "
