@@ -16,6 +16,7 @@ import ipywidgets as widgets
 from IPython.display import HTML, Image, display
 
 from ..models import LIIF, load_model
+from ..upscale import check_window
 from .cache import FeatureCache, default_cache
 
 
@@ -34,6 +35,16 @@ def as_models(models) -> dict[str, LIIF]:
     if isinstance(models, str):
         return {models: load_model(models)}
     return {"model": load_model(models)}
+
+
+def box_or_centre(box, size, side: int, name: str) -> tuple[int, int, int, int]:
+    """``box`` (row, col, height, width) checked inside ``size`` (H, W); None → a centred square of ``side`` (at
+    most the image)."""
+    H, W = size
+    if box is None:
+        side = min(int(side), H, W)
+        box = ((H - side) // 2, (W - side) // 2, side, side)
+    return check_window(box, (H, W), name)
 
 
 class View:

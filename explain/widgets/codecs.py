@@ -18,7 +18,7 @@ from ..figures import plot_crops
 from ..images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from ..metrics import psnr_y
 from ..probes import attribute
-from ._base import View, as_models, dropdown, slider
+from ._base import View, as_models, box_or_centre, dropdown, slider
 from .attribution import format_rows, summary_row
 from .cache import image_hash
 
@@ -60,13 +60,7 @@ class CodecView(View):
         self.lr_clean = downscale(self.hr, self.scale)
         self._clean_key = image_hash(self.lr_clean)
         H, W = self.hr.shape[:2]
-        if window is None:
-            side = min(32, H, W)
-            window = ((H - side) // 2, (W - side) // 2, side, side)
-        r, c, hh, ww = (int(v) for v in window)
-        if hh < 1 or ww < 1 or r < 0 or c < 0 or r + hh > H or c + ww > W:
-            raise ValueError(f"window {tuple(window)} falls outside the {H}×{W} HR image")
-        self.window = (r, c, hh, ww)
+        self.window = r, c, hh, ww = box_or_centre(window, (H, W), 32, "window")
         m = int(margin) * self.scale
         self.region = (max(0, r - m), max(0, c - m), min(H, r + hh + m) - max(0, r - m),
                        min(W, c + ww + m) - max(0, c - m))

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..images import load_image, upscale_bicubic
 from ..upscale import output_size
-from ._base import View, as_models, dropdown
+from ._base import View, as_models, box_or_centre, dropdown
 
 
 class ScaleView(View):
@@ -33,12 +33,7 @@ class ScaleView(View):
         self.models = as_models(models)
         self.lr = load_image(lr)
         h, w = self.lr.shape[:2]
-        if region is None:
-            side = min(16, h, w)
-            region = ((h - side) // 2, (w - side) // 2, side, side)
-        r, c, hh, ww = (int(v) for v in region)
-        if hh < 1 or ww < 1 or r < 0 or c < 0 or r + hh > h or c + ww > w:
-            raise ValueError(f"region {tuple(region)} falls outside the {h}×{w} LR image")
+        r, c, hh, ww = box_or_centre(region, (h, w), 16, "region (LR pixels)")
         if not 0 < min_scale <= scale <= max_scale:
             raise ValueError(f"need 0 < min_scale <= scale <= max_scale, got {min_scale}, {scale}, {max_scale}")
         self.region = (r, c, hh, ww)
