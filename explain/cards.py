@@ -60,6 +60,8 @@ def recipe_departures(train_config: Mapping) -> list[str]:
     if train_config.get("milestones"):
         out.append(f"learning rate × {train_config.get('gamma', 0.5):g} at steps {list(train_config['milestones'])} "
                    "(paper: × 0.5 every 200 epochs)")
+    if train_config.get("precision", "fp32") != "fp32":
+        out.append(f"{train_config['precision']} autocast (paper: fp32)")
     if train_config.get("grad_clip"):
         out.append(f"gradient norm clipped at {train_config['grad_clip']:g}")
     if train_config.get("init_from"):

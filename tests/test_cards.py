@@ -166,3 +166,14 @@ def test_cli_writes_card_and_readme(trained, tmp_path, capsys):
     text = readme.read_text()
     assert re.search(r"### liif-jpeg\n", text) and text.startswith("x\n") and text.endswith("y\n")
     assert "### liif-jpeg" in capsys.readouterr().out
+
+
+def test_recipe_departures_name_each_change():
+    from explain.cards import recipe_departures
+
+    assert recipe_departures({"batch_size": 16, "queries": 2304, "lr": 1e-4, "precision": "fp32"}) == []
+    found = recipe_departures({"batch_size": 8, "lr": 2e-4, "warmup_steps": 100, "precision": "bf16",
+                               "init_from": "liif-jpeg"})
+    assert found == ["batch size 8 (paper: 16)", "lr 0.0002 (paper: 0.0001)",
+                     "linear learning-rate warm-up over 100 steps", "bf16 autocast (paper: fp32)",
+                     "warm-started from liif-jpeg"]

@@ -15,6 +15,12 @@ PRESETS = {
     # What the shipped checkpoints use on a 2-core CPU (see assets/*.json for the exact record).
     "cpu": dict(model=dict(n_resblocks=8, channels=64, skip="bicubic"), batch_size=8, queries=576, lr=4e-4,
                 warmup_steps=200, milestones=[40_000, 60_000], steps=80_000),
+    # The shipped architecture (so it warm-starts from either checkpoint) at paper-like batch and query counts,
+    # for one CUDA GPU; batches are made by 8 background processes. Not yet run on a GPU by this project:
+    # measure with benchmarks/train_step.py --preset gpu first.
+    "gpu": dict(model=dict(n_resblocks=8, channels=64, skip="bicubic"), batch_size=32, queries=2304, lr=2e-4,
+                warmup_steps=200, milestones=[30_000, 40_000], steps=50_000, device="cuda", loader_workers=8,
+                checkpoint_every=1000, validate_every=2000),
     "tiny": dict(model=dict(n_resblocks=1, channels=8, hidden=[16, 16], skip="bicubic"), batch_size=2, queries=32,
                  steps=10, checkpoint_every=5, validate_every=5),
 }
@@ -28,6 +34,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--steps", type=int)
     parser.add_argument("--folders", nargs="+", help="training image folders (default ../shared/data/train/*)")
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--device", help="auto | cpu | cuda | cuda:N (default: the preset's, else auto)")
+    parser.add_argument("--loader-workers", type=int, help="background processes making batches (default 0)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--init-from", help="warm start from a model checkpoint or shipped name")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=JSON",
@@ -47,7 +55,7 @@ def config_from_args(args) -> TrainConfig:
             values[key] = json.loads(raw)
         except json.JSONDecodeError:
             values[key] = raw
-    for name in ("degradation", "steps", "folders", "threads", "seed"):
+    for name in ("degradation", "steps", "folders", "threads", "seed", "device", "loader_workers"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
     if args.init_from:
