@@ -33,10 +33,10 @@ VARIANTS = {
 
 def _images(limit: int):
     from explain.images import DEFAULT_IMAGES, load_image, to_uint8
-    from explain.training.data import DEFAULT_TRAIN_ROOT, list_training_images, load_uint8_rgb
+    from explain.training.data import DEFAULT_TRAIN_ROOT, default_train_folders, list_training_images, load_uint8_rgb
 
     if DEFAULT_TRAIN_ROOT.is_dir():
-        files = list_training_images(sorted(p for p in DEFAULT_TRAIN_ROOT.iterdir() if p.is_dir()))
+        files = list_training_images(default_train_folders())
         return [load_uint8_rgb(p) for p in files[:limit]], f"{min(limit, len(files))} images of {DEFAULT_TRAIN_ROOT}"
     return [to_uint8(load_image(n)) for n in DEFAULT_IMAGES], "scikit-image's default images"
 
