@@ -81,6 +81,8 @@ def stage_summary(stage: Mapping, index: int) -> str:
         text += f" (warm-up {cfg['warmup_steps']})"
     if cfg.get("milestones"):
         text += f", × {cfg.get('gamma', 0.5):g} at {list(cfg['milestones'])}"
+    if cfg.get("seed") is not None:  # the batches of a stage are a function of (seed, rank, step)
+        text += f", batch seed {cfg['seed']}"
     duration = format_duration(stage.get("train_seconds"))
     if duration:
         text += f", {duration}"

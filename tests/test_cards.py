@@ -103,6 +103,7 @@ def test_multi_stage_card(trained, tmp_path):
     stages = card["training"]["stages"]
     assert stages[0].startswith("stage 1: 2 steps from scratch, lr 0.0004 (warm-up 1)")
     assert stages[1].startswith("stage 2: 1 step warm-started from ") and ", lr 0.0001, × 0.5 at [1]" in stages[1]
+    assert all(f", batch seed {config.seed}," in stage for stage in stages[1:])
     recipe = card["training"]["departures_from_paper"]
     assert any("warm-up over 1 steps" in d for d in recipe) and "trained in 2 stages" in recipe[-1]
     md = render_card_markdown(card)
