@@ -80,6 +80,20 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, image_folder):
     assert [r["step"] for r in log] == [3, 6] and all(np.isfinite(r["val_psnr_y"]) for r in log)
 
 
+def test_time_limit_stops_checkpointed_and_resumes_to_the_same_weights(tmp_path, image_folder):
+    cfg = TrainConfig(**{**TINY, "validate_every": 0}, folders=[str(image_folder)], steps=5, degradation="jpeg")
+    straight = Trainer(cfg, tmp_path / "a", progress=False).run()
+    Trainer(cfg, tmp_path / "b", progress=False).run(time_limit_s=1e-9)  # spent after the first step
+    stopped = torch.load(tmp_path / "b" / "state.pt", weights_only=True)
+    assert stopped["step"] == 1
+    assert read_checkpoint(tmp_path / "b" / "model.pt")["meta"]["steps"] == 1
+    resumed = Trainer(cfg, tmp_path / "b", progress=False).run(time_limit_s=3600)
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    with pytest.raises(ValueError, match="time_limit_s"):
+        Trainer(cfg, tmp_path / "c", progress=False).run(time_limit_s=0)
+
+
 def test_background_loader_workers_give_the_same_weights(tmp_path, image_folder):
     cfg = dict(**{**TINY, "validate_every": 0, "checkpoint_every": 0}, folders=[str(image_folder)], steps=4,
                degradation="jpeg")
@@ -157,7 +171,7 @@ def test_distributed_gloo_two_processes(tmp_path, image_folder):
     config.write_text(json.dumps({**TINY, "folders": [str(image_folder)], "steps": 4, "validate_every": 0,
                                   "checkpoint_every": 2}))
 
-    def launch(out, steps):
+    def launch(out, steps, *extra):
         # One retry: gloo's rendezvous on a freshly picked port occasionally fails on a loaded machine (seen once
         # in a full-suite run, never in isolation); a second failure is a real one and shows both stderr tails.
         errors = []
@@ -167,7 +181,7 @@ def test_distributed_gloo_two_processes(tmp_path, image_folder):
                 port = sock.getsockname()[1]
             cmd = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
                    "-m", "explain.cli", "train", "--out", str(out), "--preset", "tiny", "--config", str(config),
-                   "--steps", str(steps)]
+                   "--steps", str(steps), *extra]
             env = {**os.environ, "OMP_NUM_THREADS": "1"}
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
             if proc.returncode == 0:
@@ -178,7 +192,8 @@ def test_distributed_gloo_two_processes(tmp_path, image_folder):
     launch(tmp_path / "ddp", 4)
     state = torch.load(tmp_path / "ddp" / "state.pt", weights_only=True)
     assert state["step"] == 4 and state["world"] == 2
-    launch(tmp_path / "ddp_resumed", 2)
+    launch(tmp_path / "ddp_resumed", 4, "--time-limit", "1e-9")  # both processes stop after step 1
+    assert torch.load(tmp_path / "ddp_resumed" / "state.pt", weights_only=True)["step"] == 1
     launch(tmp_path / "ddp_resumed", 4)
     resumed = torch.load(tmp_path / "ddp_resumed" / "state.pt", weights_only=True)["model"]
     for k, v in state["model"].items():
@@ -199,3 +214,11 @@ def test_command_line_options_reach_the_config():
     assert cfg.model == PRESETS["cpu"]["model"]  # the gpu preset warm-starts from the shipped architecture
     with pytest.raises(ValueError, match="device"):
         config_from_args(parser.parse_args(["--out", "x", "--device", "tpu"]))
+
+
+def test_command_line_time_limit_is_checked(tmp_path, capsys):
+    from explain.cli import main
+
+    assert main(["train", "--out", str(tmp_path / "run"), "--preset", "tiny", "--time-limit", "0"]) == 2
+    assert "--time-limit must be a positive number of minutes" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

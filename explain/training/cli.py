@@ -38,6 +38,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--loader-workers", type=int, help="background processes making batches (default 0)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--init-from", help="warm start from a model checkpoint or shipped name")
+    parser.add_argument("--time-limit", type=float, metavar="MINUTES",
+                        help="stop (checkpointed) after this many minutes of training; rerun to resume")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=JSON",
                         help="any TrainConfig field, e.g. --set jpeg_qmin=20 batch_size=4")
 
@@ -65,6 +67,9 @@ def config_from_args(args) -> TrainConfig:
 
 def run(args) -> int:
     config = config_from_args(args)
-    train(config, args.out)
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise ValueError(f"--time-limit must be a positive number of minutes, got {args.time_limit}")
+    limit = None if args.time_limit is None else args.time_limit * 60
+    train(config, args.out, time_limit_s=limit)
     print(f"model written to {Path(args.out) / 'model.pt'}")
     return 0

@@ -268,10 +268,19 @@ class Trainer:
         self.step += 1
         return float(loss.detach())
 
-    def run(self, steps: int | None = None) -> LIIF:
-        """Train until ``steps`` (default: config.steps) total steps; returns the model."""
+    def run(self, steps: int | None = None, time_limit_s: float | None = None) -> LIIF:
+        """Train until ``steps`` (default: config.steps) total steps; returns the model.
+
+        ``time_limit_s`` bounds this call's training-loop wall time (loading images and the final save come on
+        top): when it is spent, the run checkpoints after the current step and returns early, so a machine lent
+        for a fixed time ends with ``state.pt`` and ``model.pt`` of the last step, and the same command resumes
+        the schedule where it stopped. Under ``torchrun`` rank 0's clock decides for every process.
+        """
         cfg = self.config
         target = cfg.steps if steps is None else steps
+        if time_limit_s is not None and not time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be a positive number of seconds, got {time_limit_s!r}")
+        started = time.perf_counter()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=target, initial=self.step, desc="train", disable=not self.progress or self.rank != 0)
         smooth = None
@@ -293,12 +302,23 @@ class Trainer:
                 with open(self.out_dir / "log.jsonl", "a") as fh:
                     fh.write(json.dumps(record) + "\n")
                 bar.write(json.dumps(record))
+            if time_limit_s is not None and self._time_is_up(time.perf_counter() - started, time_limit_s):
+                bar.write(f"time limit of {time_limit_s:.0f} s reached at step {self.step} of {target}; "
+                          "run the same command again to resume")
+                break
             if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                 self.save()
             t0 = time.perf_counter()
         bar.close()
         self.save()
         return self.model
+
+    def _time_is_up(self, spent_s: float, limit_s: float) -> bool:
+        """Whether to stop now; with several processes rank 0's answer is broadcast so all stop at one step."""
+        stop = torch.tensor([float(spent_s >= limit_s)], device=self.device)
+        if self.world > 1:
+            dist.broadcast(stop, src=0)
+        return bool(stop.item())
 
     # ------------------------------------------------------------- validation
     def _validation_pairs(self):
@@ -334,14 +354,18 @@ class Trainer:
                 "val_gain_db": float(np.mean(ours) - np.mean(bic))}
 
 
-def train(config: TrainConfig, out_dir, progress: bool = True) -> LIIF:
-    """Train (or resume) a model into ``out_dir``; works under ``torchrun`` (gloo on CPU, nccl on GPU)."""
+def train(config: TrainConfig, out_dir, progress: bool = True, time_limit_s: float | None = None) -> LIIF:
+    """Train (or resume) a model into ``out_dir``; works under ``torchrun`` (gloo on CPU, nccl on GPU).
+
+    ``time_limit_s``: stop early (checkpointed, resumable) once this call has trained that long; see
+    :meth:`Trainer.run`.
+    """
     started = False
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         started = True
     try:
-        return Trainer(config, out_dir, progress=progress).run()
+        return Trainer(config, out_dir, progress=progress).run(time_limit_s=time_limit_s)
     finally:
         if started:
             dist.destroy_process_group()
