@@ -273,10 +273,8 @@ def render_card_markdown(card: Mapping, level: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme_cards(readme_path, cards: Sequence[Mapping | str | Path]) -> str:
-    """Replace the text between the model-card markers of ``readme_path`` with the rendered ``cards``
-    (dicts or card JSON paths). Writes atomically and returns the new README text."""
-    readme_path = Path(readme_path)
+def _read_marked_readme(readme_path: Path) -> tuple[str, int, int]:
+    """The README's text and the positions of its model-card markers (ValueError naming what is wrong)."""
     if not readme_path.is_file():
         raise ValueError(f"README {readme_path} does not exist")
     text = readme_path.read_text(encoding="utf-8")
@@ -286,6 +284,14 @@ def update_readme_cards(readme_path, cards: Sequence[Mapping | str | Path]) -> s
         raise ValueError(f"{readme_path} lacks the marker(s) {missing}; add them where the model cards belong")
     if text.count(START_MARKER) != 1 or text.count(END_MARKER) != 1 or end < start:
         raise ValueError(f"{readme_path} must hold exactly one {START_MARKER} followed by one {END_MARKER}")
+    return text, start, end
+
+
+def update_readme_cards(readme_path, cards: Sequence[Mapping | str | Path]) -> str:
+    """Replace the text between the model-card markers of ``readme_path`` with the rendered ``cards``
+    (dicts or card JSON paths). Writes atomically and returns the new README text."""
+    readme_path = Path(readme_path)
+    text, start, end = _read_marked_readme(readme_path)
     loaded = [c if isinstance(c, Mapping) else read_card(c) for c in cards]
     body = "\n".join(render_card_markdown(c) for c in loaded)
     new = text[: start + len(START_MARKER)] + "\n" + body + text[end:] if body else \
@@ -328,6 +334,8 @@ def run(args) -> dict:
     rows = read_csv(args.eval_csv) if args.eval_csv else []
     card = build_card(args.name, checkpoint, train_meta=meta, eval_rows=rows, command=args.command)
     out = Path(args.out) if args.out else checkpoint.parent / f"{args.name}.json"
+    if args.readme:
+        _read_marked_readme(Path(args.readme))  # a README that cannot take the cards fails before any write
     write_card(card, out)
     if args.readme:
         update_readme_cards(args.readme, _cards_in(out.parent))

@@ -22,7 +22,7 @@ COMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="liif-explain", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="_command", required=True)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
@@ -37,12 +37,12 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_unavailable", None):
-        parser.error(f"'{args.command}' is unavailable: {args._unavailable}")
+        parser.error(f"'{args._command}' is unavailable: {args._unavailable}")
     try:
         status = importlib.import_module(args._module).run(args)
         return status if isinstance(status, int) else 0
-    except (ValueError, TypeError) as exc:
-        print(f"liif-explain {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, OSError) as exc:  # OSError: an input or output path the system refused
+        print(f"liif-explain {args._command}: error: {exc}", file=sys.stderr)
         return 2
 
 

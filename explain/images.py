@@ -6,6 +6,8 @@ Every image in this package is a float32 numpy array of shape (H, W, 3) with val
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from pathlib import Path
 
@@ -68,7 +70,7 @@ def _load_named_or_path(source) -> np.ndarray:
             raise ValueError(f"scikit-image data {text!r} is not an image (got {type(data).__name__})")
         return _from_array(data)
     path = Path(text)
-    if not path.exists():
+    if not os.path.exists(text):  # False (not an error) for names the file system refuses, e.g. too long
         raise ValueError(f"no such image file or default image name: {text!r} "
                          f"(default images: {', '.join(DEFAULT_IMAGES)})")
     if path.is_dir():
@@ -77,7 +79,7 @@ def _load_named_or_path(source) -> np.ndarray:
         with Image.open(path) as im:
             im.load()
             return _from_pil(im)
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError(f"cannot read {text!r} as an image: {exc}") from None
 
 
@@ -91,6 +93,8 @@ def _is_skimage_name(name: str) -> bool:
 def _from_pil(im: Image.Image) -> np.ndarray:
     if im.mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    if im.mode == "F":  # 32-bit float pixels: taken as values in [0, 1], checked like a float array
+        return _from_array(np.asarray(im))
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         return _from_array(np.asarray(im).astype(np.uint16 if im.mode.startswith("I;16") else np.int64))
     if im.mode not in ("RGB", "RGBA", "L", "LA"):
@@ -160,31 +164,52 @@ def downscale(image, scale: float | None = None, size: tuple[int, int] | None = 
     Returns float32 (h, w, 3) in [0, 1] (quantised to 8 bits).
     """
     img = load_image(image)
-    height, width = _target_size(img.shape[:2], scale, size, shrink=True)
+    height, width = target_size(img.shape[:2], scale, size, shrink=True)
     return resize_uint8(to_uint8(img), height, width).astype(np.float32) / 255.0
 
 
 def upscale_bicubic(image, scale: float | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
     """Bicubic upscaling baseline (PIL on 8-bit values): float32 (H, W, 3)."""
     img = load_image(image)
-    height, width = _target_size(img.shape[:2], scale, size, shrink=False)
+    height, width = target_size(img.shape[:2], scale, size)
     return resize_uint8(to_uint8(img), height, width).astype(np.float32) / 255.0
 
 
-def _target_size(shape, scale, size, shrink: bool) -> tuple[int, int]:
+# One image of more pixels than this (16,384² = 268 M; 3 GiB as float32 RGB) is taken for a mistaken scale or size.
+MAX_PIXELS = 1 << 28
+
+
+def check_size(size, name: str = "size") -> tuple[int, int]:
+    """Validate an image size (height, width) of positive integers within :data:`MAX_PIXELS`; plain ints."""
+    try:
+        height, width = size
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be (height, width), got {size!r}") from None
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in (height, width)):
+        raise ValueError(f"{name} must be two positive integers (height, width), got {size!r}")
+    height, width = int(height), int(width)
+    if height * width > MAX_PIXELS:
+        raise ValueError(f"{name} {height}×{width} is over the limit of {MAX_PIXELS:,} pixels for one image")
+    return height, width
+
+
+def target_size(shape, scale=None, size=None, shrink: bool = False) -> tuple[int, int]:
+    """(height, width) of a resized image: ``size`` as given, else (round(H·s), round(W·s)) with s = ``scale``
+    (1/``scale`` when ``shrink``). Exactly one of the two; ValueError naming the problem otherwise."""
     if (scale is None) == (size is None):
         raise ValueError("give exactly one of scale or size")
     if size is not None:
-        if len(size) != 2 or min(int(s) for s in size) < 1:
-            raise ValueError(f"size must be (height, width) with positive entries, got {size}")
-        return int(size[0]), int(size[1])
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not np.isfinite(scale) or scale <= 0:
+        return check_size(size)
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be a positive number, got {scale!r}")
-    factor = 1.0 / scale if shrink else scale
+    factor = 1.0 / float(scale) if shrink else float(scale)
+    if shape[0] * factor * shape[1] * factor > 2 * MAX_PIXELS:  # before rounding, which overflows for huge scales
+        raise ValueError(f"scale {scale} makes a {shape[0]}×{shape[1]} image larger than the limit of "
+                         f"{MAX_PIXELS:,} pixels")
     height, width = round(shape[0] * factor), round(shape[1] * factor)
     if height < 1 or width < 1:
         raise ValueError(f"scale {scale} turns a {shape[0]}×{shape[1]} image into an empty one")
-    return height, width
+    return check_size((height, width), name=f"the scale-{scale} size")
 
 
 def crop_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:

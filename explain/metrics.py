@@ -32,12 +32,24 @@ def rgb_to_y(image: np.ndarray) -> np.ndarray:
 
 
 def _check_pair(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    """Two same-shape images as float64; ValueError for NaN/inf or values outside [0, 1] (e.g. 8-bit data)."""
+    a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"images must have the same shape, got {a.shape} and {b.shape}")
     if a.ndim not in (2, 3):
         raise ValueError(f"images must be (H, W) or (H, W, 3), got {a.shape}")
-    return a, b
+    checked = []
+    for which, image in (("reference", a), ("test", b)):
+        if image.dtype.kind not in "biuf":  # bool, signed, unsigned, float
+            raise ValueError(f"the {which} image must hold numbers, got dtype {image.dtype}")
+        image = image.astype(np.float64)
+        if not np.isfinite(image).all():
+            raise ValueError(f"the {which} image holds NaN or infinite values")
+        if image.size and (image.min() < -1e-6 or image.max() > 1 + 1e-6):
+            raise ValueError(f"the {which} image has values in [{image.min():g}, {image.max():g}]; the metrics take "
+                             "[0, 1] (divide 8-bit images by 255)")
+        checked.append(image)
+    return checked[0], checked[1]
 
 
 def shave_border(image: np.ndarray, shave: int) -> np.ndarray:

@@ -68,6 +68,24 @@ def probe_window(window_lr_corner, window_lr: int, scale: int, block: int = 8) -
     return ((br + off) * scale, (bc + off) * scale, 4 * scale, 4 * scale)
 
 
+REPORT_FILES = ("index.html", "summary.json")  # what marks a folder as an earlier tour report
+
+
+def _check_report_folder(out_dir: Path) -> None:
+    """The tour replaces ``out_dir`` as a whole, so it must be new, empty or an earlier tour report."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise ValueError(f"tour output {str(out_dir)!r} exists and is not a folder")
+    here = Path.cwd().resolve()
+    if out_dir.resolve() == here or out_dir.resolve() in here.parents:
+        raise ValueError(f"tour output {str(out_dir)!r} is the current folder or holds it; the tour replaces its "
+                         "output folder, so name a folder of its own (e.g. out/tour)")
+    if any(out_dir.iterdir()) and not all((out_dir / name).is_file() for name in REPORT_FILES):
+        raise ValueError(f"tour output {str(out_dir)!r} is neither empty nor an earlier tour report; the tour "
+                         "replaces its output folder, so name a new or empty one")
+
+
 def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="out/tour", window_lr: int = 16,
              models: dict | None = None, progress: bool = True, lam_steps: int = 30) -> TourResult:
     """Run the tour and write ``out_dir/index.html``; returns what it measured.
@@ -81,6 +99,7 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
     if not 1 <= quality <= 100:
         raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
     out_dir = Path(out_dir)
+    _check_report_folder(out_dir)
     models = shipped_models() if models is None else {k: (load_model(v), str(v)) for k, v in models.items()}
     hr = crop_to_multiple(load_image(image), 8 * scale)
     lr = downscale(hr, scale)

@@ -11,22 +11,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .images import load_image
+from .images import load_image, target_size
 from .models import LIIF, load_model
 
 
 def output_size(lr_shape, scale=None, size=None) -> tuple[int, int]:
     """(H, W) of the upscaled image: ``size`` as given, or (round(h·scale), round(w·scale))."""
-    if (scale is None) == (size is None):
-        raise ValueError("give exactly one of scale or size")
-    h, w = lr_shape[:2]
-    if size is not None:
-        if len(size) != 2 or int(size[0]) < 1 or int(size[1]) < 1:
-            raise ValueError(f"size must be (height, width) with positive entries, got {size}")
-        return int(size[0]), int(size[1])
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive number, got {scale!r}")
-    return max(1, round(h * scale)), max(1, round(w * scale))
+    return target_size(lr_shape[:2], scale, size)
 
 
 def check_window(window, out_size, name: str = "window") -> tuple[int, int, int, int]:
@@ -68,14 +59,20 @@ def _crop_coords(out_range, out_len, crop, lr_len, dtype, device):
     return ((u - a0) * 2 / (a1 - a0) - 1).to(dtype=dtype, device=device)
 
 
+def _is_positive_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
 @torch.no_grad()
 def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
                    chunk: int = 8192, progress: bool = False) -> torch.Tensor:
     """(1, 3, h, w) in [0, 1] → (height, width, 3) tensor, clamped to [0, 1]."""
     _, _, h, w = lr.shape
+    if tile is not None and not _is_positive_int(tile):
+        raise ValueError(f"tile must be a positive integer number of LR pixels (or None), got {tile!r}")
+    if not _is_positive_int(chunk):
+        raise ValueError(f"chunk must be a positive integer number of queries, got {chunk!r}")
     tile = max(h, w) if tile is None else int(tile)
-    if tile < 1:
-        raise ValueError(f"tile must be a positive number of LR pixels, got {tile}")
     margin = model.query_radius + 1
     out = torch.empty(height, width, 3, dtype=lr.dtype, device=lr.device)
     row_tiles = list(_axis_tiles(h, height, tile, margin))

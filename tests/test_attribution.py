@@ -186,6 +186,9 @@ def test_targets(model, lr):
     ({"target": lambda win: win.sum()}, "one value per image"),
     ({"grid_phase": (0,)}, "grid_phase"),
     ({"method": "noise_tunnel", "nt_method": "deeplift"}, "nt_method"),
+    ({"method": "noise_tunnel", "nt_type": "bogus"}, "nt_type"),
+    ({"method": "integrated_gradients", "integration": "simpson"}, "integration"),
+    ({"sigma": 1e6}, "far wider than"),
 ])
 def test_bad_inputs_raise_value_error(model, lr, kw, match):
     args = {"window": WINDOW, "scale": 2, "steps": 4, **kw}
@@ -276,6 +279,11 @@ def test_deletion_curve_attributed_beats_random(trained):
         deletion_curve(m, lr_img, res, fractions=(0.1, 1.5))
     with pytest.raises(ValueError, match="computed on"):
         deletion_curve(m, lr_img[:20], res)
+    for kwargs, match in (({"fractions": (0.1, float("nan"))}, "fractions"), ({"batch": 0}, "batch")):
+        with pytest.raises(ValueError, match=match):
+            deletion_curve(m, lr_img, res, **kwargs)
+    with pytest.raises(TypeError, match="AttributionResult"):
+        deletion_curve(m, lr_img, None)
 
 
 # ------------------------------------------------------------------------------------------------ figures

@@ -167,6 +167,11 @@ def test_cli_writes_card_and_readme(trained, tmp_path, capsys):
     text = readme.read_text()
     assert re.search(r"### liif-jpeg\n", text) and text.startswith("x\n") and text.endswith("y\n")
     assert "### liif-jpeg" in capsys.readouterr().out
+    # A README that cannot take the cards is refused before the card is written.
+    args.out, args.readme = str(tmp_path / "assets" / "second.json"), str(tmp_path / "missing.md")
+    with pytest.raises(ValueError, match="does not exist"):
+        run(args)
+    assert not (tmp_path / "assets" / "second.json").exists()
 
 
 def test_recipe_departures_name_each_change():

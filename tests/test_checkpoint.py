@@ -81,6 +81,30 @@ def test_truncated_and_foreign_files(tmp_path, tiny_model):
         load_model(tmp_path / "foreign.pt")
     with pytest.raises(ValueError, match="no checkpoint"):
         load_model(tmp_path / "missing.pt")
+    ours = torch.load(good, weights_only=True)
+    for name, change, message in (("nostate.pt", {"state_dict": None}, "lacks"),
+                                  ("badconfig.pt", {"config": {"channels": 8, "colour": 1}}, "config"),
+                                  ("strings.pt", {"state_dict": {**ours["state_dict"], "x": "y"}}, "not tensors")):
+        torch.save({**ours, **change}, tmp_path / name)
+        with pytest.raises(CheckpointError, match=message):
+            load_model(tmp_path / name)
+    nan = {k: v.clone() for k, v in ours["state_dict"].items()}
+    next(v for v in nan.values() if v.is_floating_point()).fill_(float("nan"))
+    torch.save({**ours, "state_dict": nan}, tmp_path / "nan.pt")
+    with pytest.raises(CheckpointError, match="NaN"):
+        load_model(tmp_path / "nan.pt")
+
+
+def test_load_model_checks_its_arguments(tiny_model):
+    with pytest.raises(ValueError, match="not a torch device name"):
+        load_model(tiny_model, device="bogus")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no CUDA GPU"):
+            load_model("liif-jpeg", device="cuda")
+    with pytest.raises(TypeError, match="load_model takes"):
+        load_model([tiny_model])
+    with pytest.raises(ValueError, match="no checkpoint file"):
+        load_model("x" * 300)
 
 
 def test_unsafe_pickle_is_refused(tmp_path):

@@ -98,9 +98,15 @@ def test_codec_study_shapes_and_outputs(tiny_model, hr_crop, tmp_path):
     jpeg_rows = sorted((r for r in study.rows if r.codec == "jpeg" and r.method == "decoded"), key=lambda r: r.bpp)
     assert [r.settings.split()[0] for r in jpeg_rows] == ["quality=10", "quality=40", "quality=85"]
     assert jpeg_rows[0].psnr_y < jpeg_rows[-1].psnr_y
-    paths = cs.write_study(study, tmp_path)
+    paths = cs.write_study(study, tmp_path / "out")
     assert all(p.exists() for p in paths.values())
     assert "BD-rate" in paths["markdown"].read_text()
+    # All or nothing: a figure that cannot be written (a folder is in its place) leaves none of the set.
+    (tmp_path / "blocked" / "rd.png").mkdir(parents=True)
+    with pytest.raises(ValueError, match="rd.png"):
+        cs.write_study(study, tmp_path / "blocked")
+    assert [p.name for p in (tmp_path / "blocked").iterdir()] == ["rd.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "out"]  # no staging folder left
 
 
 def test_codec_study_target_mode_matches_rates(hr_crop):
@@ -130,6 +136,8 @@ def test_jpeg_uses_optimised_huffman_tables_unless_told(hr_crop):
 def test_codec_study_rejects_bad_input(hr_crop):
     with pytest.raises(ValueError, match="codec"):
         cs.codec_study([hr_crop], codecs=["gif"], models=None, progress=False)
+    with pytest.raises(ValueError, match="reference codec 'avif' is not among"):
+        cs.codec_study([hr_crop], codecs=["jpeg", "webp"], reference="avif", models=None, progress=False)
     with pytest.raises(ValueError, match="target_bpps"):
         cs.codec_study([hr_crop], codecs=["jpeg"], target_bpps=(0.0,), models=None, progress=False)
     with pytest.raises(ValueError, match="too small"):

@@ -103,4 +103,6 @@ def test_audit_on_tiny_inputs(tiny_model, tmp_path):
     assert "proxy" in result.params["note"]
     paths = cm.write_audit(result, tmp_path)
     assert all(p.exists() for p in paths.values())
+    with pytest.raises(ValueError, match="rarity bank"):
+        cm.audit(tiny_model, images=images, bank=str(tmp_path / "no-such-folder"), progress=False)
     assert "Proxy, not memorisation" in cm.render_markdown(result)

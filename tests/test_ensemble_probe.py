@@ -6,6 +6,7 @@ import torch
 from matplotlib.figure import Figure
 
 from explain.figures.ensemble import plot_ablation_seams, plot_contributions, plot_ensemble
+from explain.models import LIIF
 from explain.probes.ensemble import (
     ablated_model,
     ablation_seams,
@@ -208,3 +209,12 @@ def test_ensemble_figures(tiny_model, make_tiny_model, small_image):
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[2].axes) == 5
     figs[0].savefig(io.BytesIO(), format="png", dpi=40)  # renders (layout and all)
+
+
+def test_latents_of_another_model_are_refused(tiny_model, small_image):
+    other = LIIF(n_resblocks=1, channels=4, hidden=(16,))
+    latents = other.encode(torch.from_numpy(small_image).permute(2, 0, 1)[None])
+    with pytest.raises(ValueError, match="another model"):
+        ensemble_weights(tiny_model, small_image, (0, 0, 2, 2), 2, latents=latents)
+    with pytest.raises(ValueError, match="another model"):  # the model's own query interface checks too
+        tiny_model.query(latents, torch.zeros(1, 2), torch.full((1, 2), 0.1))

@@ -96,6 +96,25 @@ def test_pil_16_bit_gray():
     np.testing.assert_allclose(x[..., 1], arr / 65535.0, atol=1e-6)
 
 
+def test_pil_float_mode_keeps_its_values():
+    assert load_image(Image.fromarray(np.full((4, 5), 0.25, np.float32), mode="F"))[0, 0] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="NaN"):
+        load_image(Image.fromarray(np.full((4, 5), np.nan, np.float32), mode="F"))
+
+
+def test_image_file_claiming_a_huge_size_is_refused(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)  # 30000² RGB, 8 bit, and no pixel data
+    (tmp_path / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    with pytest.raises(ValueError, match="cannot read"):
+        load_image(tmp_path / "bomb.png")
+
+
 def test_numpy_uint8_uint16_float_bool():
     u8 = _rgb_u8()
     np.testing.assert_allclose(load_image(u8), u8 / 255.0, atol=1e-7)
@@ -246,3 +265,12 @@ def test_downscale_bad_arguments(kwargs):
 
 def test_crop_to_multiple():
     assert crop_to_multiple(np.zeros((13, 18, 3)), 4).shape == (12, 16, 3)
+
+
+@pytest.mark.parametrize("kwargs", [{"scale": 1e-9}, {"size": (50000, 50000)}, {"size": 5}, {"size": (2.5, 3)}])
+def test_resize_sizes_are_checked(kwargs):
+    img = np.zeros((8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="size|scale"):
+        downscale(img, **kwargs)
+    with pytest.raises(ValueError, match="size|scale"):
+        upscale_bicubic(img, **{k: (1 / v if k == "scale" else v) for k, v in kwargs.items()})

@@ -6,6 +6,7 @@ import torch
 from matplotlib.figure import Figure
 
 from explain.figures.latent import plot_channel_scores, plot_feature_difference, plot_latent_pca, plot_top_channels
+from explain.models import LIIF
 from explain.probes.latent import (
     block_boundary_gradients,
     latent_features,
@@ -148,6 +149,9 @@ def test_latent_features_bad_inputs(tiny_model, small_image):
         latent_features(tiny_model, small_image, latents=tiny_model.encode(_lr_tensor(small_image[:16])))
     with pytest.raises(TypeError, match="LatentGrid"):
         latent_features(tiny_model, small_image, latents=np.zeros((8, 20, 24)))
+    other = LIIF(n_resblocks=1, channels=4, hidden=(16,))
+    with pytest.raises(ValueError, match="another model"):
+        latent_features(tiny_model, small_image, latents=other.encode(_lr_tensor(small_image)))
     with pytest.raises(ValueError, match="top_k"):
         latent_features(tiny_model, small_image, top_k=0)
     with pytest.raises(ValueError, match="grid_phase"):

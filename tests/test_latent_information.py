@@ -80,3 +80,6 @@ def test_latent_information_end_to_end(make_tiny_model, tmp_path):
     assert "clean control" in li.render_markdown(result)
     with pytest.raises(ValueError, match="2 images"):
         li.latent_information({"a": make_tiny_model(0)}, images=images[:1], crop=None, progress=False)
+    for bad in ({"steps": 0}, {"per_image": 0}, {"probe_steps": -1}, {"batch": 2.5}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            li.latent_information({"a": make_tiny_model(0)}, images=images, progress=False, **bad)

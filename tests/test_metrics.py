@@ -105,6 +105,15 @@ def test_ssim_errors(smooth_rgb):
         ssim(np.zeros((16, 16)), np.zeros((16, 16)))
 
 
+def test_metrics_refuse_values_outside_the_unit_range(smooth_rgb):
+    with pytest.raises(ValueError, match="divide 8-bit images by 255"):
+        psnr((smooth_rgb * 255).astype(np.uint8), smooth_rgb)
+    with pytest.raises(ValueError, match="NaN"):
+        ssim(smooth_rgb, np.where(smooth_rgb > 0.5, np.nan, smooth_rgb))
+    with pytest.raises(ValueError, match="numbers"):
+        psnr_y(smooth_rgb.astype(str), smooth_rgb)
+
+
 # ------------------------------------------------------------------------------------------ BEF, PSNR-B
 
 

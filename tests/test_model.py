@@ -107,8 +107,11 @@ def test_query_rejects_bad_arguments(tiny_model):
 def test_config_validation():
     with pytest.raises(ValueError, match="skip"):
         LIIFConfig(skip="bilinear")
-    with pytest.raises(ValueError):
-        LIIFConfig(channels=0)
+    for kwargs, message in (({"channels": 0}, "channels"), ({"channels": 8.5}, "channels"),
+                            ({"n_resblocks": "a"}, "n_resblocks"), ({"hidden": 16}, "hidden"),
+                            ({"hidden": [16, 0]}, "hidden"), ({"feat_unfold": 1}, "feat_unfold")):
+        with pytest.raises(ValueError, match=message):
+            LIIFConfig(**kwargs)
 
 
 def test_receptive_radius_is_exact(tiny_model):

@@ -96,6 +96,8 @@ def test_masked_psnr_matches_psnr_y(lr):
 
 def test_region_coding_end_to_end(tiny_model, tmp_path):
     hr = load_image("astronaut")[80:208, 120:248]  # 128×128 HR → 64×64 LR at ×2
+    with pytest.raises(ValueError, match="quality_step"):
+        rc.region_coding(hr, 2, {"tiny": tiny_model}, target_bpp=2.0, region=(0, 16, 32, 48), quality_step=-5)
     result = rc.region_coding(hr, 2, {"tiny": tiny_model}, target_bpp=2.0, region=(0, 16, 32, 48), name="astro")
     assert result.code["nbytes"] <= result.uniform_nbytes  # equal rate: never more bytes than uniform
     assert result.code["high_quality"] > result.uniform_quality > result.code["low_quality"]

@@ -82,6 +82,7 @@ def test_cell_response(tiny_model, make_tiny_model, small_image):
     ({"start": (0, 0), "end": (0.5, 0.5), "units": "mm"}, "units"),
     ({"start": (0, 0), "end": (0.5, 0.5), "scale": 0}, "scale"),
     ({"start": (0, 0), "end": (0.5, 0.5), "cell": -1}, "cell"),
+    ({"start": (0, 0), "end": (0.5, 0.5), "cell": (1, 2, 3)}, "cell"),
     ({"start": (0, 0, 0), "end": (0.5, 0.5)}, "start"),
 ])
 def test_line_response_bad_inputs(tiny_model, small_image, kwargs, match):

@@ -40,6 +40,23 @@ def test_tour_bad_input_leaves_nothing(tmp_path, test_image, tiny_model):
     assert not (tmp_path / "t").exists()
 
 
+def test_tour_refuses_to_replace_a_folder_that_is_not_its_report(tmp_path, test_image, tiny_model, monkeypatch):
+    keep = tmp_path / "work"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    monkeypatch.chdir(keep)
+    for out, message in ((".", "is the current folder"), (str(tmp_path), "or holds it"),
+                         (str(keep / "notes.txt"), "not a folder")):
+        with pytest.raises(ValueError, match=message):
+            run_tour(test_image, out_dir=out, models={"m": tiny_model})
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "data.csv").write_text("1")
+    with pytest.raises(ValueError, match="neither empty nor an earlier tour report"):
+        run_tour(test_image, out_dir=other, models={"m": tiny_model})
+    assert (keep / "notes.txt").read_text() == "mine" and (other / "data.csv").read_text() == "1"
+
+
 def test_probe_window_lies_inside_one_block():
     r, c, h, w = probe_window((5, 13), 16, scale=4)
     assert (h, w) == (16, 16)
@@ -59,3 +76,8 @@ def test_cli_upscale_and_errors(tmp_path, tiny_model, capsys):
                  "--model", str(ckpt)]) == 2
     assert "no such image" in capsys.readouterr().err
     assert not (tmp_path / "o2.png").exists()
+    # An output path the system refuses is an error message, not a traceback, and leaves no file.
+    (tmp_path / "file").write_text("x")
+    assert main(["upscale", str(tmp_path / "in.png"), str(tmp_path / "file" / "o3.png"), "--scale", "2",
+                 "--model", str(ckpt)]) == 2
+    assert "liif-explain upscale: error:" in capsys.readouterr().err

@@ -28,10 +28,14 @@ def test_matches_reference_and_range(tiny_model, small_image):
 
 def test_non_integer_scale_shape(tiny_model, small_image):
     assert upscale(tiny_model, small_image, scale=3.5).shape == (70, 84, 3)
+    assert upscale(tiny_model, small_image, scale=np.float32(1.5)).shape == (30, 36, 3)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"scale": 2, "size": (4, 4)}, {"scale": -1}, {"scale": float("nan")},
-                                    {"size": (0, 4)}, {"scale": 2, "tile": 0}])
+                                    {"size": (0, 4)}, {"scale": 2, "tile": 0}, {"scale": 2, "tile": 2.5},
+                                    {"scale": 2, "chunk": 0}, {"scale": 2, "chunk": -1}, {"size": 5},
+                                    {"size": (2.7, 3.9)}, {"size": (float("nan"), 4)}, {"scale": 1e5},
+                                    {"scale": 1e300}, {"size": (10**6, 10**6)}])
 def test_bad_arguments(tiny_model, small_image, kwargs):
     with pytest.raises(ValueError):
         upscale(tiny_model, small_image, **kwargs)

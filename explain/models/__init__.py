@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from .checkpoint import CheckpointError, model_from_checkpoint_dict, read_checkpoint, save_model, sha256_of
 from .liif import LIIF, LatentGrid, LIIFConfig, QueryInternals
 
@@ -18,9 +20,14 @@ def load_model(path_or_name, device=None) -> LIIF:
     in eval mode on ``device`` (default CPU).
     """
     import json
+    import os
 
+    device = _checked_device(device)
     if isinstance(path_or_name, LIIF):
-        return path_or_name
+        return path_or_name.to(device) if device is not None else path_or_name
+    if not isinstance(path_or_name, (str, os.PathLike)):
+        raise TypeError(f"load_model takes a shipped name {SHIPPED}, a checkpoint path or a LIIF model, "
+                        f"got {type(path_or_name).__name__}")
     name = str(path_or_name)
     card = None
     if name in SHIPPED:
@@ -32,7 +39,11 @@ def load_model(path_or_name, device=None) -> LIIF:
             card = json.loads(card_path.read_text())
     else:
         path = Path(name)
-        if not path.exists():
+        try:
+            found = path.is_file()
+        except OSError:  # e.g. a name longer than the file system allows
+            found = False
+        if not found:
             raise ValueError(f"no checkpoint file {name!r} and no shipped model of that name (shipped: {SHIPPED})")
     if card and card.get("sha256"):
         digest = sha256_of(path)
@@ -42,6 +53,19 @@ def load_model(path_or_name, device=None) -> LIIF:
     model.meta = meta
     model.name = name
     return model.to(device) if device is not None else model
+
+
+def _checked_device(device):
+    """``device`` as a torch.device (None stays None); ValueError for a name torch or this machine cannot use."""
+    if device is None:
+        return None
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device {device!r} is not a torch device name (e.g. 'cpu', 'cuda:0')") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} was asked for, but this torch build sees no CUDA GPU")
+    return device
 
 
 __all__ = ["LIIF", "LIIFConfig", "LatentGrid", "QueryInternals", "load_model", "save_model", "CheckpointError",

@@ -54,7 +54,12 @@ def read_checkpoint(path) -> dict:
 def model_from_checkpoint_dict(obj: dict, source: str = "checkpoint") -> tuple[LIIF, dict]:
     """Build and fill a model from a loaded checkpoint dict. Returns (model in eval mode, meta)."""
     if obj.get("format") == FORMAT:
-        config = LIIFConfig(**obj["config"])
+        if not isinstance(obj.get("config"), dict) or not isinstance(obj.get("state_dict"), dict):
+            raise CheckpointError(f"{source} says it is {FORMAT} but lacks a 'config' or 'state_dict' dict")
+        try:
+            config = LIIFConfig(**obj["config"])
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"{source}: its model config does not describe a LIIF: {exc}") from None
         state, meta = obj["state_dict"], dict(obj.get("meta") or {})
     elif isinstance(obj.get("model"), dict) and "sd" in obj["model"]:
         spec = obj["model"]
@@ -75,6 +80,9 @@ def model_from_checkpoint_dict(obj: dict, source: str = "checkpoint") -> tuple[L
 def load_state_checked(model: torch.nn.Module, state: dict, source: str = "checkpoint") -> None:
     """load_state_dict that reports missing, unexpected and mis-shaped keys by name."""
     expected = model.state_dict()
+    not_tensors = sorted(k for k, v in state.items() if not isinstance(v, torch.Tensor))
+    if not_tensors:
+        raise CheckpointError(f"{source}: entries {not_tensors[:8]} of its state dict are not tensors")
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     shapes = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
@@ -88,6 +96,9 @@ def load_state_checked(model: torch.nn.Module, state: dict, source: str = "check
         if shapes:
             parts.append(f"shape mismatches {shapes[:8]}")
         raise CheckpointError(f"{source} does not fit the model: " + "; ".join(parts))
+    bad = sorted(k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all())
+    if bad:
+        raise CheckpointError(f"{source} holds NaN or infinite weights in {bad[:8]}")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
 
 

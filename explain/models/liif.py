@@ -12,6 +12,8 @@ map and is mathematically identical to the reference evaluation.
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -42,11 +44,23 @@ class LIIFConfig:
     skip: str = "none"
 
     def __post_init__(self):
+        def whole(value) -> bool:
+            return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+        if isinstance(self.hidden, (str, bytes)) or not isinstance(self.hidden, Sequence) or \
+                not all(whole(h) and h >= 1 for h in self.hidden) or not self.hidden:
+            raise ValueError(f"hidden must be a non-empty sequence of positive integers (MLP widths), "
+                             f"got {self.hidden!r}")
         self.hidden = tuple(int(h) for h in self.hidden)
+        if not whole(self.n_resblocks) or self.n_resblocks < 0:
+            raise ValueError(f"n_resblocks must be an integer >= 0, got {self.n_resblocks!r}")
+        if not whole(self.channels) or self.channels < 1:
+            raise ValueError(f"channels must be a positive integer, got {self.channels!r}")
+        for name in ("feat_unfold", "local_ensemble", "cell_decode"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.skip not in SKIP_MODES:
             raise ValueError(f"skip must be one of {SKIP_MODES}, got {self.skip!r}")
-        if self.n_resblocks < 0 or self.channels < 1 or not self.hidden or min(self.hidden) < 1:
-            raise ValueError(f"invalid LIIF architecture: {self}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -179,6 +193,9 @@ class LIIF(nn.Module):
         """
         if not isinstance(latents, LatentGrid):
             raise TypeError("query expects the LatentGrid returned by model.encode(lr)")
+        if latents.features.shape[1] != self.config.channels:
+            raise ValueError(f"latents hold {latents.features.shape[1]} channels but this model's encoder makes "
+                             f"{self.config.channels}: they were encoded by another model")
         feats = latents.features
         b = feats.shape[0]
         coords = _batched(coords, b, "coords")

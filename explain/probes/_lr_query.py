@@ -46,14 +46,17 @@ def evaluating(model: LIIF):
         model.train(was_training)
 
 
-def check_latents(latents, lr_size: tuple[int, int], name: str = "latents") -> LatentGrid:
-    """Validate a user-supplied LatentGrid of a single image of LR size ``lr_size``."""
+def check_latents(latents, lr_size: tuple[int, int], model, name: str = "latents") -> LatentGrid:
+    """Validate a user-supplied LatentGrid of a single image of LR size ``lr_size``, encoded by ``model``."""
     if not isinstance(latents, LatentGrid):
         raise TypeError(f"{name} must be the LatentGrid returned by model.encode(lr), got {type(latents).__name__}")
     if latents.features.shape[0] != 1:
         raise ValueError(f"{name} must hold one image (batch 1), got batch {latents.features.shape[0]}")
     if tuple(latents.size) != tuple(lr_size):
         raise ValueError(f"{name} has size {tuple(latents.size)} but the LR image is {tuple(lr_size)}")
+    if latents.features.shape[1] != model.config.channels:
+        raise ValueError(f"{name} hold {latents.features.shape[1]} channels but the model's encoder makes "
+                         f"{model.config.channels}: they were encoded by another model")
     return latents
 
 

@@ -159,6 +159,11 @@ class InputXGradientMethod(AttributionMethod):
         return InputXGradient(self.forward_func).attribute(inputs), None
 
 
+# The quadratures of captum's IntegratedGradients and the aggregations of its NoiseTunnel.
+IG_INTEGRATIONS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
+NT_TYPES = ("smoothgrad", "smoothgrad_sq", "vargrad")
+
+
 class IntegratedGradientsMethod(AttributionMethod):
     """Integrated gradients on the straight line from ``baselines`` (default black) to the input, through
     captum's ``IntegratedGradients`` (``integration``: captum's quadrature, Gauss–Legendre by default)."""
@@ -170,6 +175,8 @@ class IntegratedGradientsMethod(AttributionMethod):
     def attribute(self, inputs, baselines=None, steps=50, internal_batch_size=None, integration="gausslegendre"):
         from captum.attr import IntegratedGradients
 
+        if integration not in IG_INTEGRATIONS:
+            raise ValueError(f"integration must be one of {IG_INTEGRATIONS}, got {integration!r}")
         ig = IntegratedGradients(self.forward_func)
         attr, delta = ig.attribute(inputs, baselines=baselines, n_steps=int(steps), method=integration,
                                    internal_batch_size=internal_batch_size, return_convergence_delta=True)
@@ -199,6 +206,8 @@ class NoiseTunnelMethod(AttributionMethod):
             inner, extra = Saliency(self.forward_func), {"abs": False}
         else:
             raise ValueError(f"nt_method must be 'integrated_gradients' or 'saliency', got {nt_method!r}")
+        if nt_type not in NT_TYPES:
+            raise ValueError(f"nt_type must be one of {NT_TYPES}, got {nt_type!r}")
         if isinstance(nt_samples, bool) or not isinstance(nt_samples, int) or nt_samples < 1:
             raise ValueError(f"nt_samples must be a positive integer, got {nt_samples!r}")
         if not (isinstance(stdevs, (int, float)) and math.isfinite(stdevs) and stdevs >= 0):

@@ -45,6 +45,9 @@ def gaussian_kernels(sigmas, radius: int, dtype=torch.float32, device=None) -> t
     return k.to(dtype=dtype, device=device)
 
 
+MAX_BLUR_RADIUS_FACTOR = 4  # kernel radii beyond 4× the image side (+64 px) are refused
+
+
 def gaussian_blur(x: torch.Tensor, sigmas, radius: int | None = None) -> torch.Tensor:
     """Separable Gaussian blur of (B, C, h, w) with one σ per image (or one for all), replicate padding.
 
@@ -61,6 +64,9 @@ def gaussian_blur(x: torch.Tensor, sigmas, radius: int | None = None) -> torch.T
     if sig.numel() != b:
         raise ValueError(f"need one sigma or one per image ({b}), got {sig.numel()}")
     r = blur_radius(float(sig.max())) if radius is None else int(radius)
+    if r > MAX_BLUR_RADIUS_FACTOR * max(h, w) + 64:  # such a kernel would only flatten the image, at huge cost
+        raise ValueError(f"blur sigma {float(sig.max()):g} (kernel radius {r} px) is far wider than the {h}×{w} "
+                         f"image; use a sigma of at most about {MAX_BLUR_RADIUS_FACTOR * max(h, w) // 3 + 21} px")
     if r == 0:
         return x.clone()
     k = gaussian_kernels(sig, r, x.dtype, x.device)  # (B, K)

@@ -134,7 +134,7 @@ def ensemble_weights(model, lr, region, scale: float | None = 4, *, size: tuple[
     out_size = _output_size(image.shape, scale, size)
     region = check_region(region, out_size)
     if latents is not None:
-        latents = check_latents(latents, lr_size)
+        latents = check_latents(latents, lr_size, model)
     with evaluating(model):
         q, grid, _, _ = _evaluate_region(model, x, region, out_size, latents)
     height, width = region[2], region[3]

@@ -199,15 +199,18 @@ def deletion_curve(model, lr, result: AttributionResult, fractions=(0.0, 0.01, 0
     target:      the window target; default the result's ("mean" or "gradient"); pass the callable again
                  when the result used one.
     """
+    if not isinstance(result, AttributionResult):
+        raise TypeError(f"result must be the AttributionResult of explain.attribute, got {type(result).__name__}")
     model = load_model(model)
     image = load_image(lr)
     if image.shape[:2] != result.lr_size:
         raise ValueError(f"image is {image.shape[:2]}, the attribution result was computed on {result.lr_size}")
     frac = np.asarray(fractions, dtype=np.float64).ravel()
-    if frac.size == 0 or (frac < 0).any() or (frac > 1).any():
+    if frac.size == 0 or not np.isfinite(frac).all() or (frac < 0).any() or (frac > 1).any():
         raise ValueError(f"fractions must lie in [0, 1], got {fractions!r}")
-    if isinstance(n_random, bool) or not isinstance(n_random, int) or n_random < 1:
-        raise ValueError(f"n_random must be a positive integer, got {n_random!r}")
+    for value, name in ((n_random, "n_random"), (batch, "batch")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if target is None:
         if result.target not in ("mean", "gradient"):
             raise ValueError("the result used a callable target: pass it again as target=")

@@ -213,7 +213,7 @@ def _features_of(model, x: torch.Tensor, latents: LatentGrid | None, name: str) 
     if latents is None:
         latents = model.encode(x)
     else:
-        latents = check_latents(latents, tuple(x.shape[-2:]), name)
+        latents = check_latents(latents, tuple(x.shape[-2:]), model, name)
     return latents.features
 
 

@@ -56,7 +56,10 @@ def _cell_from(cell, scale, lr_size) -> np.ndarray:
     """(2,) query cell in LIIF units from an explicit ``cell`` (scalar or pair) or a ``scale``."""
     h, w = lr_size
     if cell is not None:
-        c = np.broadcast_to(np.asarray(cell, dtype=np.float64), (2,)).copy()
+        try:
+            c = np.broadcast_to(np.asarray(cell, dtype=np.float64), (2,)).copy()
+        except (TypeError, ValueError):
+            raise ValueError(f"cell must be a positive number or a (row, col) pair, got {cell!r}") from None
     else:
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not np.isfinite(scale) or scale <= 0:
             raise ValueError(f"scale must be a positive number, got {scale!r}")
@@ -122,7 +125,7 @@ def line_response(model, lr, start, end, n: int = 200, *, scale: float = 4.0, ce
     p0, p1 = _point(start, "start", units, lr_size), _point(end, "end", units, lr_size)
     cell = _cell_from(cell, scale, lr_size)
     if latents is not None:
-        latents = check_latents(latents, lr_size)
+        latents = check_latents(latents, lr_size, model)
     t = np.linspace(0.0, 1.0, int(n))
     positions = p0 + t[:, None] * (p1 - p0)
     with evaluating(model):
@@ -190,7 +193,7 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
     if not np.isfinite(c).all() or np.any(c <= 0):
         raise ValueError("cells must be positive and finite")
     if latents is not None:
-        latents = check_latents(latents, lr_size)
+        latents = check_latents(latents, lr_size, model)
     positions = np.repeat(p[None], c.shape[0], axis=0)
     with evaluating(model):
         q = query_positions(model, x, positions, c * np.asarray(lr_size) / 2.0, latents)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..evaluate import IMAGE_SUFFIXES, atomic_write_text, benchmark_images, model_label
+from ..fileio import atomic_path
 from ..images import DEFAULT_IMAGES, crop_to_multiple, load_image
 from ..models import LIIF, load_model
 
@@ -75,6 +76,13 @@ def check_scale(scale) -> int:
             or int(scale) < 1:
         raise ValueError(f"scale must be a positive integer, got {scale!r}")
     return int(scale)
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` as an int when it is a positive integer; ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -181,9 +189,9 @@ def write_rows_csv(rows: Sequence, path) -> None:
 
 
 def save_figure(fig, path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    """Save a matplotlib Figure (format from the suffix) atomically."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
 
 
 def fmt(value, digits: int = 2) -> str:

@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 
 from ..codecs import available_codecs, compress, compress_to_bpp, resolve_settings
 from ..evaluate import atomic_write_text, measure
+from ..fileio import staged_folder
 from ..images import downscale, upscale_bicubic
 from ..metrics import blockiest_window, blocking_stats, psnr_b, psnr_y, rgb_to_y, ssim
 from ..models import SHIPPED
@@ -417,7 +418,7 @@ def codec_study(images=None, codecs: Sequence[str] | None = None, settings: Mapp
                 target_bpps: Sequence[float] = DEFAULT_TARGET_BPPS, scale: int = DEFAULT_SCALE,
                 models=SHIPPED, crop: int | None = None, limit: int | None = None,
                 attribution_bpps: Sequence[float] | None = HEADLINE_BPPS, attribution_steps: int = 8,
-                reference: str = "jpeg", tolerance: float = 0.15, tile: int | None = 256,
+                reference: str | None = None, tolerance: float = 0.15, tile: int | None = 256,
                 fixed_settings: Mapping | None = None, progress: bool = True) -> CodecStudy:
     """Run the codec study (see the module docstring) and return a :class:`CodecStudy`.
 
@@ -430,6 +431,7 @@ def codec_study(images=None, codecs: Sequence[str] | None = None, settings: Mapp
     models:   ``{label: LIIF | name | path}`` or a sequence (default: the shipped models); None/() → bicubic only.
     attribution_bpps: rates at which LAM statistics are gathered (``attribution_steps`` path steps) on the
               blockiest 16×16 LR window of the ``reference`` codec's decode; None/() skips attribution.
+    reference: the codec the BD-rates are measured against (default: JPEG when studied, else the first codec).
     tolerance: relative bpp mismatch allowed for "matched" rows and attribution picks.
     fixed_settings: ``{codec: {name: value}}`` used by every encode of that codec (default
               :data:`DEFAULT_FIXED_SETTINGS`: JPEG with optimised Huffman tables; ``{}`` for libjpeg's standard tables).
@@ -446,6 +448,10 @@ def codec_study(images=None, codecs: Sequence[str] | None = None, settings: Mapp
     fixed = _check_fixed(DEFAULT_FIXED_SETTINGS if fixed_settings is None else fixed_settings, codecs)
     if grid is not None:
         codecs = [c for c in codecs if c in grid]
+    if reference is None:
+        reference = "jpeg" if "jpeg" in codecs else codecs[0]
+    elif reference not in codecs:
+        raise ValueError(f"the reference codec {reference!r} is not among the codecs studied ({', '.join(codecs)})")
     targets = None if grid is not None else _check_bpps(target_bpps, "target_bpps")
     if targets is not None and not targets:
         raise ValueError("give at least one target bpp (or a settings grid)")
@@ -493,12 +499,11 @@ def codec_study(images=None, codecs: Sequence[str] | None = None, settings: Mapp
                                               tolerance, scale, attribution_steps)
     bar.close()
     curves = _curves(rows)
-    ref = reference if reference in codecs else codecs[0]
-    bd = bd_table(curves, ref, "psnr_y")
+    bd = bd_table(curves, reference, "psnr_y")
     params = dict(images=[n for n, _ in sources], codecs=codecs, mode="grid" if grid else "target_bpp",
                   settings=grid, fixed_settings=fixed, target_bpps=targets, scale=scale, models=list(models), crop=crop,
                   attribution_bpps=attribution_bpps, attribution_steps=attribution_steps,
-                  attribution_method="lam", attribution_target="gradient", reference=ref, tolerance=tolerance)
+                  attribution_method="lam", attribution_target="gradient", reference=reference, tolerance=tolerance)
     return CodecStudy(rows, curves, bd, attribution, params)
 
 
@@ -619,20 +624,20 @@ def write_study(study: CodecStudy, out_dir) -> dict[str, Path]:
     codecs.md and the figures rd.png and blocking.png into ``out_dir``; returns the paths by kind."""
     from ..figures.studies import plot_blocking_vs_rate, plot_rd_curves
 
-    out = Path(out_dir)
-    paths = {"rows": out / "codecs.csv", "curves": out / "codecs_curves.csv", "bd": out / "codecs_bd.csv",
-             "attribution": out / "codecs_attribution.csv", "json": out / "codecs.json", "markdown": out / "codecs.md",
-             "rd": out / "rd.png", "blocking": out / "blocking.png"}
-    write_rows_csv(study.rows, paths["rows"])
-    write_rows_csv(study.curves, paths["curves"])
-    write_rows_csv(study.bd, paths["bd"])
-    write_rows_csv(study.attribution, paths["attribution"])
-    write_json({"params": study.params, "matched": matched_summary(study), "bd": study.bd,
-                "attribution": attribution_summary(study), "curves": study.curves}, paths["json"])
-    atomic_write_text(paths["markdown"], render_markdown(study))
-    save_figure(plot_rd_curves(study), paths["rd"])
-    save_figure(plot_blocking_vs_rate(study), paths["blocking"])
-    return paths
+    names = {"rows": "codecs.csv", "curves": "codecs_curves.csv", "bd": "codecs_bd.csv",
+             "attribution": "codecs_attribution.csv", "json": "codecs.json", "markdown": "codecs.md",
+             "rd": "rd.png", "blocking": "blocking.png"}
+    with staged_folder(out_dir) as stage:
+        write_rows_csv(study.rows, stage / names["rows"])
+        write_rows_csv(study.curves, stage / names["curves"])
+        write_rows_csv(study.bd, stage / names["bd"])
+        write_rows_csv(study.attribution, stage / names["attribution"])
+        write_json({"params": study.params, "matched": matched_summary(study), "bd": study.bd,
+                    "attribution": attribution_summary(study), "curves": study.curves}, stage / names["json"])
+        atomic_write_text(stage / names["markdown"], render_markdown(study))
+        save_figure(plot_rd_curves(study), stage / names["rd"])
+        save_figure(plot_blocking_vs_rate(study), stage / names["blocking"])
+    return {kind: Path(out_dir) / name for kind, name in names.items()}
 
 
 # --------------------------------------------------------------------------------------- CLI
@@ -657,7 +662,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--attribution-bpps", nargs="*", type=float, default=list(HEADLINE_BPPS),
                         help="rates for the LAM statistics (none → skip; default: %(default)s)")
     parser.add_argument("--attribution-steps", type=int, default=8)
-    parser.add_argument("--reference", default="jpeg", help="reference codec of the BD-rates (default: jpeg)")
+    parser.add_argument("--reference", default=None,
+                        help="reference codec of the BD-rates (default: jpeg when studied, else the first codec)")
     parser.add_argument("--out", default="out/codecs", help="output folder (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true")
 

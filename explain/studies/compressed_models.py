@@ -48,6 +48,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..evaluate import IMAGE_SUFFIXES, atomic_write_text, degrade, jpeg_quality
+from ..fileio import staged_folder
 from ..images import DEFAULT_IMAGES, downscale
 from ..metrics import blocking_stats, rgb_to_y
 from ..models import LIIF, load_model
@@ -227,6 +228,8 @@ def _bank_sources(bank, evaluated: Sequence[str], bank_images: int, seed: int) -
         else:
             names = [n for n in DEFAULT_IMAGES if n not in evaluated]
             return "bundled images not evaluated", [(n, n) for n in names[:bank_images]]
+    if isinstance(bank, (str, os.PathLike)) and str(bank) not in DEFAULT_IMAGES and not Path(bank).exists():
+        raise ValueError(f"rarity bank {str(bank)!r} is neither a folder, an image file nor a bundled image name")
     if isinstance(bank, (str, os.PathLike)) and Path(bank).is_dir():
         files = sorted(p for p in Path(bank).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
@@ -445,21 +448,21 @@ def write_audit(result: AuditResult, out_dir) -> dict[str, Path]:
     """audit.json (summary + per-patch arrays), audit.md, and figures top_<variant>.png and correlations.png."""
     from ..figures.studies import plot_audit_scatter, plot_top_disagreements
 
-    out = Path(out_dir)
-    paths = {"json": out / "audit.json", "markdown": out / "audit.md", "scatter": out / "correlations.png"}
-    write_json({"params": result.params, "copies": result.copies, "agreement": result.agreement,
-                "correlations": result.correlations, "images": result.images, "conditions": result.conditions,
-                "patches": {"image": result.patch_image, "condition": result.patch_condition, "box": result.patch_box,
-                            "blocking": result.blocking, "jpeg_error": result.jpeg_error, "rarity": result.rarity,
-                            "full_error": result.full_error,
-                            "disagreement": dict(zip(result.variants, result.disagreement))},
-                "top": result.top}, paths["json"])
-    atomic_write_text(paths["markdown"], render_markdown(result))
-    save_figure(plot_audit_scatter(result), paths["scatter"])
-    for v in result.variants:
-        paths[f"top_{v}"] = out / f"top_{v}.png"
-        save_figure(plot_top_disagreements(result, v), paths[f"top_{v}"])
-    return paths
+    names = {"json": "audit.json", "markdown": "audit.md", "scatter": "correlations.png"}
+    with staged_folder(out_dir) as stage:
+        write_json({"params": result.params, "copies": result.copies, "agreement": result.agreement,
+                    "correlations": result.correlations, "images": result.images, "conditions": result.conditions,
+                    "patches": {"image": result.patch_image, "condition": result.patch_condition,
+                                "box": result.patch_box, "blocking": result.blocking, "jpeg_error": result.jpeg_error,
+                                "rarity": result.rarity, "full_error": result.full_error,
+                                "disagreement": dict(zip(result.variants, result.disagreement))},
+                    "top": result.top}, stage / names["json"])
+        atomic_write_text(stage / names["markdown"], render_markdown(result))
+        save_figure(plot_audit_scatter(result), stage / names["scatter"])
+        for v in result.variants:
+            names[f"top_{v}"] = f"top_{v}.png"
+            save_figure(plot_top_disagreements(result, v), stage / names[f"top_{v}"])
+    return {kind: Path(out_dir) / name for kind, name in names.items()}
 
 
 def add_arguments(parser) -> None:

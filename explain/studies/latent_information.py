@@ -40,9 +40,20 @@ from tqdm.auto import tqdm
 
 from ..codecs import available_codecs, compress, compress_to_bpp
 from ..evaluate import atomic_write_text
+from ..fileio import staged_folder
 from ..images import DEFAULT_IMAGES, downscale, upscale_bicubic
 from ..models import SHIPPED
-from ._common import check_scale, fmt, image_sources, images_from_args, load_hr, load_models, parse_models, write_json
+from ._common import (
+    check_positive_int,
+    check_scale,
+    fmt,
+    image_sources,
+    images_from_args,
+    load_hr,
+    load_models,
+    parse_models,
+    write_json,
+)
 
 INPUT_REFERENCE = "input 3×3"
 DEFAULT_QUALITY_BINS = (10, 30, 50, 70, 90)
@@ -298,6 +309,8 @@ def latent_information(models=SHIPPED, images=None, scale: int = 2, crop: int | 
     infonce_inputs: "clean" and/or "jpegQ"; infonce_targets: "hr" and/or "detail".
     """
     scale = check_scale(scale)
+    for value, name in ((per_image, "per_image"), (batch, "batch"), (steps, "steps"), (probe_steps, "probe_steps")):
+        check_positive_int(value, name)
     models = load_models(models)
     if not models:
         raise ValueError("give at least one model")
@@ -439,13 +452,13 @@ def write_latent_information(result: LatentInformation, out_dir) -> dict[str, Pa
     from ..figures.studies import plot_probe_accuracies
     from ._common import save_figure
 
-    out = Path(out_dir)
-    paths = {"json": out / "latent_information.json", "markdown": out / "latent_information.md",
-             "figure": out / "probes.png"}
-    write_json({"params": result.params, "probes": result.probes, "infonce": result.infonce}, paths["json"])
-    atomic_write_text(paths["markdown"], render_markdown(result))
-    save_figure(plot_probe_accuracies(result), paths["figure"])
-    return paths
+    names = {"json": "latent_information.json", "markdown": "latent_information.md", "figure": "probes.png"}
+    with staged_folder(out_dir) as stage:
+        write_json({"params": result.params, "probes": result.probes, "infonce": result.infonce},
+                   stage / names["json"])
+        atomic_write_text(stage / names["markdown"], render_markdown(result))
+        save_figure(plot_probe_accuracies(result), stage / names["figure"])
+    return {kind: Path(out_dir) / name for kind, name in names.items()}
 
 
 def add_arguments(parser) -> None:

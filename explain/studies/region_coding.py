@@ -41,11 +41,13 @@ from tqdm.auto import tqdm
 
 from ..codecs import compress_to_bpp, decode, encode
 from ..evaluate import atomic_write_text
+from ..fileio import staged_folder
 from ..images import downscale, to_uint8, upscale_bicubic
 from ..metrics import rgb_to_y
 from ..models import SHIPPED
 from ..upscale import upscale
 from ._common import (
+    check_positive_int,
     check_scale,
     fmt,
     image_sources,
@@ -285,6 +287,7 @@ def region_coding(hr, scale: int, models=None, target_bpp: float = DEFAULT_TARGE
             the first model), a box (row0, col0, row1, col1) in LR pixels, or an MCU cell array.
     """
     scale = check_scale(scale)
+    check_positive_int(quality_step, "quality_step")
     hr = np.asarray(hr, dtype=np.float32)
     if hr.shape[0] % scale or hr.shape[1] % scale:
         raise ValueError(f"HR size {hr.shape[:2]} is not a multiple of scale {scale}")
@@ -349,6 +352,7 @@ def region_study(images=None, models=SHIPPED, scale: int = 2, target_bpp: float 
                  quality_step: int = 30, progress: bool = True) -> RegionStudy:
     """:func:`region_coding` over images (None: three bundled images; a folder; names / paths)."""
     scale = check_scale(scale)
+    check_positive_int(quality_step, "quality_step")
     models = load_models(models)
     results = []
     for name, source in tqdm(image_sources(images, limit), desc="region coding", disable=not progress):
@@ -384,17 +388,17 @@ def write_region_study(study: RegionStudy, out_dir) -> dict[str, Path]:
     """region_coding.json, region_coding.md and, per image that kept its decodes, region_<image>.png."""
     from ..figures.studies import plot_region_coding
 
-    out = Path(out_dir)
-    paths = {"json": out / "region_coding.json", "markdown": out / "region_coding.md"}
-    for r in study.results:
-        if r.decoded_uniform is not None and r.decoded_region is not None:
-            paths[f"figure_{r.image}"] = out / f"region_{r.image}.png"
-            save_figure(plot_region_coding(r), paths[f"figure_{r.image}"])
-    write_json({"params": study.params, "mean_gains": study.mean_gains(),
-                "images": [{k: v for k, v in vars(r).items() if k not in ("decoded_uniform", "decoded_region")}
-                           for r in study.results]}, paths["json"])
-    atomic_write_text(paths["markdown"], render_markdown(study))
-    return paths
+    names = {"json": "region_coding.json", "markdown": "region_coding.md"}
+    with staged_folder(out_dir) as stage:
+        for r in study.results:
+            if r.decoded_uniform is not None and r.decoded_region is not None:
+                names[f"figure_{r.image}"] = f"region_{r.image}.png"
+                save_figure(plot_region_coding(r), stage / names[f"figure_{r.image}"])
+        write_json({"params": study.params, "mean_gains": study.mean_gains(),
+                    "images": [{k: v for k, v in vars(r).items() if k not in ("decoded_uniform", "decoded_region")}
+                               for r in study.results]}, stage / names["json"])
+        atomic_write_text(stage / names["markdown"], render_markdown(study))
+    return {kind: Path(out_dir) / name for kind, name in names.items()}
 
 
 def add_arguments(parser) -> None:

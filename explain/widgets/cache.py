@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 import torch
 
-from ..images import load_image
+from ..images import check_size, load_image
 from ..models import LIIF, LatentGrid, load_model
 from ..models.coords import pixel_centres
 from ..upscale import check_window as _check_output_window
@@ -185,13 +185,7 @@ class FeatureCache:
 
 def check_output_size(size) -> tuple[int, int]:
     """Validate an output size (H, W) of positive integers."""
-    try:
-        H, W = size
-    except (TypeError, ValueError):
-        raise ValueError(f"size must be (height, width), got {size!r}") from None
-    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in (H, W)):
-        raise ValueError(f"size must be two positive integers, got {size!r}")
-    return int(H), int(W)
+    return check_size(size)
 
 
 def check_output_region(region, size) -> tuple[int, int, int, int]:
