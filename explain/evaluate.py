@@ -73,17 +73,6 @@ def jpeg_quality(condition: str) -> int | None:
     return int(match.group(1))
 
 
-def make_input(hr: np.ndarray, scale: int, condition: str = "clean") -> np.ndarray:
-    """The LR input for an HR image already cropped to a multiple of ``scale``: float32 (H/s, W/s, 3) in [0, 1].
-
-    PIL bicubic downscale on 8-bit values, then for ``"jpegQ"`` a JPEG round trip at quality Q (4:2:0,
-    8×8 grid at phase (0, 0), i.e. aligned with the LR image's top-left pixel).
-    """
-    if hr.shape[0] % scale or hr.shape[1] % scale:
-        raise ValueError(f"HR size {hr.shape[:2]} is not a multiple of scale {scale}; crop it first")
-    return degrade(downscale(hr, scale), condition)
-
-
 def degrade(lr: np.ndarray, condition: str = "clean") -> np.ndarray:
     """Apply an input condition to a clean LR image: ``"clean"`` → as is, ``"jpegQ"`` → JPEG round trip."""
     quality = jpeg_quality(condition)

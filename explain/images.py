@@ -169,7 +169,10 @@ def downscale(image, scale: float | None = None, size: tuple[int, int] | None = 
 
 
 def upscale_bicubic(image, scale: float | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
-    """Bicubic upscaling baseline (PIL on 8-bit values): float32 (H, W, 3)."""
+    """Bicubic upscaling baseline (PIL on 8-bit values, as LIIF's benchmarks): float32 (H, W, 3) in [0, 1].
+
+    Give ``scale`` (> 0; the output is (round(h·scale), round(w·scale))) or ``size`` = (height, width).
+    """
     img = load_image(image)
     height, width = target_size(img.shape[:2], scale, size)
     return resize_uint8(to_uint8(img), height, width).astype(np.float32) / 255.0

@@ -63,7 +63,10 @@ def shave_border(image: np.ndarray, shave: int) -> np.ndarray:
 
 
 def psnr(reference, test, shave: int = 0, y_channel: bool = False) -> float:
-    """PSNR in dB (peak 1). ``y_channel`` measures BT.601 luma; ``shave`` drops a border first."""
+    """PSNR in dB (peak 1; inf for identical images) of two same-shape images, (H, W, 3) or (H, W) in [0, 1].
+
+    ``y_channel`` measures BT.601 luma (RGB input only); ``shave`` drops that many pixels from every border first.
+    """
     a, b = _check_pair(reference, test)
     if y_channel:
         if a.ndim != 3 or a.shape[-1] != 3:
@@ -75,6 +78,7 @@ def psnr(reference, test, shave: int = 0, y_channel: bool = False) -> float:
 
 
 def psnr_y(reference, test, shave: int = 0) -> float:
+    """PSNR in dB of the BT.601 luma Y of two (H, W, 3) RGB images in [0, 1] (the SR benchmark measure)."""
     return psnr(reference, test, shave=shave, y_channel=True)
 
 

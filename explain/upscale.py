@@ -59,6 +59,21 @@ def _crop_coords(out_range, out_len, crop, lr_len, dtype, device):
     return ((u - a0) * 2 / (a1 - a0) - 1).to(dtype=dtype, device=device)
 
 
+def query_grid(model: LIIF, latents, rows: torch.Tensor, cols: torch.Tensor, cell, chunk: int = 8192,
+               progress: bool = False) -> torch.Tensor:
+    """The model's output at every (row, col) of two 1-D coordinate vectors, in ``chunk``-query pieces.
+
+    rows, cols: coordinates in the (−1, 1) pixel-centre frame of the image ``latents`` were encoded from.
+    cell:       (cell_row, cell_col), the query pixel size in that frame.
+    Returns (len(rows), len(cols), 3) in image units, not clamped (call under ``torch.no_grad`` to infer).
+    """
+    coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
+    cells = coords.new_tensor(cell).expand_as(coords)
+    pieces = [model.query(latents, coords[s: s + chunk].unsqueeze(0), cells[s: s + chunk].unsqueeze(0))[0]
+              for s in tqdm(range(0, coords.shape[0], chunk), desc="query", disable=not progress)]
+    return torch.cat(pieces).view(len(rows), len(cols), 3)
+
+
 def _is_positive_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
@@ -83,15 +98,10 @@ def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile:
         for (c_out, c_crop) in col_tiles:
             cols = _crop_coords(c_out, width, c_crop, w, lr.dtype, lr.device)
             crop = lr[:, :, r_crop[0]: r_crop[1], c_crop[0]: c_crop[1]]
-            latents = model.encode(crop)
-            coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
             hc, wc = crop.shape[-2:]
-            cell = coords.new_tensor([2.0 * h / height / hc, 2.0 * w / width / wc])
-            pieces = []
-            for s in range(0, coords.shape[0], chunk):
-                part = coords[s: s + chunk].unsqueeze(0)
-                pieces.append(model.query(latents, part, cell.expand_as(part))[0])
-            out[r_out[0]: r_out[1], c_out[0]: c_out[1]] = torch.cat(pieces).view(len(rows), len(cols), 3)
+            cell = (2.0 * h / height / hc, 2.0 * w / width / wc)  # the output pixel in the crop's frame
+            out[r_out[0]: r_out[1], c_out[0]: c_out[1]] = query_grid(model, model.encode(crop), rows, cols, cell,
+                                                                     chunk)
             bar.update(1)
     bar.close()
     return out.clamp_(0, 1)

@@ -193,7 +193,6 @@ def notebook_00():
         """),
         code("""
         from explain.figures import plot_ensemble
-        from explain.widgets.ensemble import near_block_boundary
         from explain.widgets.ensemble import summarise as ensemble_summary
 
         ens = {name: explain.ensemble_weights(m, sc.lr, window, scale=sc.scale) for name, m in models.items()}
@@ -291,7 +290,7 @@ def notebook_00():
             f"correlation with the original is {sanity.spearman_signed[0]:.2f} (core {sanity.spearman_core[0]:.2f}).",
         ]
         e_j, e_c = ens["liif-jpeg"], ens["liif-clean"]
-        near = near_block_boundary(e_j.positions)
+        near = e_j.near_block_boundary()
         lines.append(
             f"5. **The local ensemble at block edges.** Within ½ LR px of a block boundary the 4 codes' "
             f"predictions disagree by {e_j.disagreement[near].mean():.4f} (liif-jpeg) / "
@@ -703,11 +702,9 @@ def notebook_04():
         """),
         md("## What this notebook measured"),
         code("""
-        from explain.widgets.ensemble import near_block_boundary
-
         lines = [f"*{'Quick' if S.quick else 'Full'} mode, {sc.image}, window {window}.*", ""]
         for name, e in at_block.items():
-            near = near_block_boundary(e.positions)
+            near = e.near_block_boundary()
             st = seams[name].stats
             lines.append(f"- **{name}**: mean largest weight {e.weights.max(-1).mean():.3f}; disagreement of the 4 "
                          f"predictions ≤ ½ px from a block edge {e.disagreement[near].mean():.4f} vs "

@@ -7,8 +7,8 @@ from matplotlib.figure import Figure
 
 from explain.figures.ensemble import plot_ablation_seams, plot_contributions, plot_ensemble
 from explain.models import LIIF
+from explain.models.ablation import ablated_model
 from explain.probes.ensemble import (
-    ablated_model,
     ablation_seams,
     ablation_variants,
     ensemble_weights,
@@ -218,3 +218,13 @@ def test_latents_of_another_model_are_refused(tiny_model, small_image):
         ensemble_weights(tiny_model, small_image, (0, 0, 2, 2), 2, latents=latents)
     with pytest.raises(ValueError, match="another model"):  # the model's own query interface checks too
         tiny_model.query(latents, torch.zeros(1, 2), torch.full((1, 2), 0.1))
+
+
+def test_near_block_boundary_marks_output_pixels_by_their_lr_position(tiny_model, small_image):
+    res = ensemble_weights(tiny_model, small_image, (0, 0, 80, 96), 4)  # output pixel j sits at LR (j + 0.5) / 4
+    near = res.near_block_boundary()
+    assert near[31, 10] and near[10, 31] and not near[10, 10]  # 7.875 is ≤ ½ px from the boundary at 8
+    shifted = res.near_block_boundary(grid_phase=(1, 0))  # row boundaries at 1, 9, 17
+    assert not shifted[31, 10] and shifted[35, 10] and shifted[10, 31]
+    with pytest.raises(ValueError, match="grid_phase"):
+        res.near_block_boundary(grid_phase=(0.5, 0))

@@ -103,6 +103,14 @@ class QueryInternals:
 
 
 class LIIF(nn.Module):
+    """Local Implicit Image Function (Chen, Liu & Wang, CVPR 2021): encoder → latent grid → MLP per query.
+
+    Use it in two steps: :meth:`encode` an LR batch (B, 3, h, w) in [0, 1] once, then :meth:`query` the
+    returned :class:`LatentGrid` at any (row, col) coordinates in (−1, 1) (pixel-centre convention of the
+    input; pixel i of n has centre −1 + (2i + 1)/n) with cells (2/H_out, 2/W_out). ``LIIF(**fields)`` or
+    ``LIIF(config, **overrides)`` builds the architecture of :class:`LIIFConfig`.
+    """
+
     def __init__(self, config: LIIFConfig | None = None, **overrides):
         super().__init__()
         if config is None:
@@ -179,6 +187,8 @@ class LIIF(nn.Module):
 
     # ------------------------------------------------------------------- queries
     def neighbours(self, latents: LatentGrid, coords: torch.Tensor) -> Neighbours:
+        """The latent codes a query at ``coords`` ((B, Q, 2) (row, col) in (−1, 1)) blends: the 4 nearest with
+        the paper's local ensemble, else the single nearest."""
         h, w = latents.size
         return find_neighbours(coords, h, w, self.config.local_ensemble)
 
@@ -232,6 +242,7 @@ class LIIF(nn.Module):
         return out
 
     def forward(self, lr: torch.Tensor, coords: torch.Tensor, cells: torch.Tensor | None = None):
+        """``query(encode(lr), coords, cells)``: (B, 3, h, w) in [0, 1] and (B, Q, 2) → (B, Q, 3) (training)."""
         return self.query(self.encode(lr), coords, cells)
 
 

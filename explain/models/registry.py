@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .liif import LIIF, LIIFConfig
+from .liif import LIIFConfig
 
 _ENCODERS = {
     # name → (n_resblocks, channels) defaults of the official EDSR variants
@@ -55,9 +55,3 @@ def official_spec(config: LIIFConfig) -> dict:
             "cell_decode": config.cell_decode,
         },
     }
-
-
-def build_model(config: LIIFConfig | dict | None = None) -> LIIF:
-    if isinstance(config, dict):
-        config = LIIFConfig(**config)
-    return LIIF(config)

@@ -26,7 +26,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..models import LIIF, LatentGrid, LIIFConfig, load_model
+from ..models import LIIF, LatentGrid, load_model
+from ..models.ablation import ablated_model
 from ..upscale import check_window as _check_output_window
 from ..upscale import output_size
 from ._lr_query import (
@@ -116,6 +117,17 @@ class EnsembleResult:
     @property
     def k(self) -> int:
         return self.weights.shape[-1]
+
+    def near_block_boundary(self, block_size: int = 8, grid_phase=(0, 0), within: float = 0.5) -> np.ndarray:
+        """(height, width) bool: output pixels whose LR position lies within ``within`` LR pixels of a block
+        boundary (boundaries at LR rows ≡ grid_phase[0], cols ≡ grid_phase[1] mod ``block_size``)."""
+        block_size = check_block_size(block_size)
+        phase = block_phase(grid_phase)
+        near = np.zeros(self.positions.shape[:2], dtype=bool)
+        for axis in (0, 1):
+            p = self.positions[..., axis] - phase[axis]
+            near |= np.abs(p - block_size * np.round(p / block_size)) <= within
+        return near
 
 
 def ensemble_weights(model, lr, region, scale: float | None = 4, *, size: tuple[int, int] | None = None,
@@ -240,54 +252,6 @@ _NOTES = {
 }
 
 
-def _adapt_first_layer(weight: torch.Tensor, src: LIIFConfig, dst: LIIFConfig) -> torch.Tensor:
-    """Re-use an MLP first-layer weight (D, code | rel_coord(2) | cell(2)) for another input layout.
-
-    The code part is channel-major c·9 + k when unfolded (see :meth:`LIIF.unfold`); k = 4 is the centre tap.
-    """
-    c = src.channels
-    src_code = c * (9 if src.feat_unfold else 1)
-    code, rel = weight[:, :src_code], weight[:, src_code: src_code + 2]
-    cell = weight[:, src_code + 2: src_code + 4] if src.cell_decode else None
-    if src.feat_unfold and not dst.feat_unfold:
-        code = code.reshape(-1, c, 9).sum(-1)
-    elif dst.feat_unfold and not src.feat_unfold:
-        wide = code.new_zeros(code.shape[0], c, 9)
-        wide[:, :, 4] = code
-        code = wide.reshape(-1, c * 9)
-    parts = [code, rel]
-    if dst.cell_decode:
-        parts.append(cell if cell is not None else weight.new_zeros(weight.shape[0], 2))
-    return torch.cat(parts, dim=1)
-
-
-def ablated_model(model: LIIF, **switches) -> LIIF:
-    """A copy of ``model`` with config switches changed (e.g. ``local_ensemble=False``).
-
-    Weights are copied; where a switch changes the MLP's input size (``feat_unfold``, ``cell_decode``) the
-    first layer is adapted by :func:`_adapt_first_layer` — an intervention on a trained model, not a
-    retrained ablation (pass your own trained models to :func:`ablation_seams` for that).
-    """
-    src = model.config
-    dst = LIIFConfig(**{**src.to_dict(), **switches})
-    new = LIIF(dst)
-    target = new.state_dict()
-    state = {}
-    for key, value in model.state_dict().items():
-        if key not in target:
-            raise ValueError(f"cannot build the ablation: parameter {key!r} has no counterpart")
-        if value.shape != target[key].shape:
-            if value.ndim != 2:
-                raise ValueError(f"cannot adapt parameter {key!r} of shape {tuple(value.shape)}")
-            value = _adapt_first_layer(value, src, dst)
-            if value.shape != target[key].shape:
-                raise ValueError(f"adapted {key!r} has shape {tuple(value.shape)}, expected {tuple(target[key].shape)}")
-        state[key] = value
-    new.load_state_dict(state)
-    param = next(model.parameters())
-    return new.to(device=param.device, dtype=param.dtype).train(model.training)
-
-
 def ablation_variants(model: LIIF) -> tuple[dict[str, LIIF], dict[str, str]]:
     """{"full", "ensemble off", "unfold off", "cell off"} → model, for the switches that are on; and notes."""
     models, notes = {"full": model}, {"full": _NOTES["full"]}
@@ -333,7 +297,10 @@ def ablation_seams(model_or_models, lr, region, scale: float | None = 4, *, size
         "ensemble off" keeps the weights exactly; "unfold off" and "cell off" change the MLP's input size, so
         their first layer is adapted from the trained one (see ``notes``; not retrained). For trained
         ablations pass a mapping name → model (or name/path) instead; each is used as given.
-    region, scale, size: as in :func:`ensemble_weights`.
+    lr, region, scale, size: as in :func:`ensemble_weights`: the LR image ((h, w, 3) in [0, 1]), the output
+        region (row, col, height, width) in output pixels, and the output scale or size (H, W).
+    block_size, grid_phase: the compression block grid (LR pixels; phase (py, px) as in :mod:`explain.metrics`)
+        whose boundaries the seam measure separates from the other LR cell edges.
     """
     if isinstance(model_or_models, Mapping):
         if not model_or_models:

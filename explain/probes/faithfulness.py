@@ -106,6 +106,8 @@ def sanity_check(model, lr, window, scale: float | None = 4, method: str = "lam"
                  seed: int = 0, progress: bool = False, **attribute_kw) -> SanityCheckResult:
     """Adebayo et al.'s model randomisation test for an :func:`attribute` map.
 
+    lr, window, scale: as in :func:`attribute`: the LR image ((h, w, 3) in [0, 1]), the output window
+            (row, col, height, width) in output pixels, and the output scale (or ``size=`` (H, W)).
     layers: ``"all"`` re-initialises every weight at once; ``"cascade"`` re-initialises parameter groups one
             by one from the output layer towards the input (cumulatively) and recomputes the map each time.
     seed:   seeds the re-initialisation (each layer's default PyTorch initialiser, ``reset_parameters``).
@@ -193,6 +195,13 @@ def deletion_curve(model, lr, result: AttributionResult, fractions=(0.0, 0.01, 0
                    batch: int = 16, progress: bool = False) -> DeletionCurve:
     """Deletion curve of an attribution ``result`` (from :func:`attribute` on the same model and image).
 
+    The LR pixels of the result's receptive box are replaced in order of decreasing attribution, and the
+    window target is measured after each fraction; ``n_random`` random orders (seeded by ``seed``) give the
+    reference curves.
+
+    lr:          the LR image the result was computed on ((h, w, 3) in [0, 1]).
+    fractions:   shares in [0, 1] of the receptive box's pixels to replace, one curve point each.
+    batch:       replaced images evaluated per model call (memory bound).
     replacement: what a deleted pixel becomes: "blur" (Gaussian ``sigma``), "block_mean", "jpeg", "zero",
                  a grey level or an image (see :func:`explain.probes.baselines.make_baseline`; the block grid
                  and JPEG quality are taken from ``result``).

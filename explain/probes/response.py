@@ -110,11 +110,17 @@ class LineResponse:
 
 def line_response(model, lr, start, end, n: int = 200, *, scale: float = 4.0, cell=None, units: str = "liif",
                   latents: LatentGrid | None = None, block_size: int = 8, grid_phase=(0, 0)) -> LineResponse:
-    """Output along the segment from ``start`` to ``end`` ((row, col) each), ``n`` ≥ 2 evenly spaced samples.
+    """Output along the segment from ``start`` to ``end``, ``n`` ≥ 2 evenly spaced samples.
 
+    lr:      the LR image, anything :func:`explain.load_image` takes ((h, w, 3) in [0, 1]).
+    start, end: (row, col) points; ``units="liif"`` (default): LIIF's (−1, 1) pixel-centre frame of the LR
+             image (pixel i of n has centre −1 + (2i + 1)/n); ``units="lr"``: LR pixel units (centre i + 0.5).
     scale / cell: the query cell — (2/(h·scale), 2/(w·scale)) or an explicit LIIF cell (scalar or pair).
     latents: ``model.encode(lr)`` of the whole image if already computed; otherwise only the LR crop
-    around the segment is encoded (exact, see :mod:`explain.probes._lr_query`).
+             around the segment is encoded (exact, see :mod:`explain.probes._lr_query`).
+    block_size, grid_phase: the compression block grid (LR pixels; phase (py, px) as in
+             :mod:`explain.metrics`) whose boundaries the result marks along the segment.
+    Returns a :class:`LineResponse` (RGB (n, 3) and the ensemble weights (n, K) per sample, numpy).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
@@ -170,8 +176,13 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
                   latents: LatentGrid | None = None) -> CellResponse:
     """Output at ``coord`` as the cell varies.
 
+    lr:     the LR image, anything :func:`explain.load_image` takes ((h, w, 3) in [0, 1]).
+    coord:  one (row, col) point, in LIIF's (−1, 1) pixel-centre frame of the LR image (``units="liif"``,
+            default) or in LR pixel units (``units="lr"``, pixel i centred at i + 0.5).
     scales: output scales s (cell (2/(h·s), 2/(w·s))); default 41 scales from ×1 to ×32, log-spaced.
     cells:  instead of scales, LIIF cells (m, 2), or (m,) applied to both axes.
+    latents: ``model.encode(lr)`` of the whole image if already computed.
+    Returns a :class:`CellResponse` (RGB (m, 3) per cell, numpy).
     """
     model, image, x = prepare(model, lr)
     lr_size = image.shape[:2]

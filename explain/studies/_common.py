@@ -17,6 +17,7 @@ from ..evaluate import IMAGE_SUFFIXES, atomic_write_text, benchmark_images, mode
 from ..fileio import atomic_path
 from ..images import DEFAULT_IMAGES, crop_to_multiple, load_image
 from ..models import LIIF, load_model
+from ..probes.faithfulness import spearman as rank_correlation
 
 DEFAULT_STUDY_IMAGES = DEFAULT_IMAGES[:3]  # astronaut, coffee, chelsea: a few, so the defaults run in minutes
 
@@ -111,22 +112,6 @@ def parse_models(texts) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- statistics
-def rankdata(values) -> np.ndarray:
-    """Ranks 1..n of a 1-D array, ties sharing their average rank."""
-    x = np.asarray(values, dtype=np.float64).ravel()
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(x.size)
-    sorted_x = x[order]
-    start = 0
-    while start < x.size:
-        stop = start + 1
-        while stop < x.size and sorted_x[stop] == sorted_x[start]:
-            stop += 1
-        ranks[order[start:stop]] = 0.5 * (start + stop - 1) + 1.0
-        start = stop
-    return ranks
-
-
 def spearman(a, b) -> float:
     """Spearman rank correlation (Pearson correlation of average ranks); NaN when either side is constant
     or fewer than 3 finite pairs remain (pairs with a NaN are dropped)."""
@@ -134,13 +119,9 @@ def spearman(a, b) -> float:
     if a.shape != b.shape:
         raise ValueError(f"spearman needs two arrays of the same length, got {a.shape} and {b.shape}")
     keep = np.isfinite(a) & np.isfinite(b)
-    a, b = a[keep], b[keep]
-    if a.size < 3:
+    if keep.sum() < 3:
         return float("nan")
-    ra, rb = rankdata(a), rankdata(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    den = math.sqrt(float((ra ** 2).sum() * (rb ** 2).sum()))
-    return float((ra * rb).sum() / den) if den > 0 else float("nan")
+    return rank_correlation(a[keep], b[keep])
 
 
 # ---------------------------------------------------------------------------------------------- files

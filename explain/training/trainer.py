@@ -13,7 +13,6 @@ Runs on the CPU or on a CUDA GPU (``device``; under ``torchrun`` each process ta
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import time
@@ -369,7 +368,3 @@ def train(config: TrainConfig, out_dir, progress: bool = True, time_limit_s: flo
     finally:
         if started:
             dist.destroy_process_group()
-
-
-def steps_for_hours(hours: float, seconds_per_step: float) -> int:
-    return int(math.floor(hours * 3600 / seconds_per_step))

@@ -24,6 +24,7 @@ from ..images import check_size, load_image
 from ..models import LIIF, LatentGrid, load_model
 from ..models.coords import pixel_centres
 from ..upscale import check_window as _check_output_window
+from ..upscale import query_grid
 
 CHUNK = 16384  # queries per MLP call when upscaling from cached latents
 
@@ -128,30 +129,20 @@ class FeatureCache:
         return self.memo(key, lambda: self._query_region(model, img, (H, W), (r0, c0, hh, ww), progress))
 
     def _query_region(self, model, img, size, region, progress) -> np.ndarray:
-        from tqdm.auto import tqdm
-
         latents = self.latents(model, img)
         H, W = size
         r0, c0, hh, ww = region
         param = next(model.parameters())
-        rows = pixel_centres(H, dtype=torch.float64)[r0: r0 + hh]
-        cols = pixel_centres(W, dtype=torch.float64)[c0: c0 + ww]
-        coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
-        coords = coords.to(device=param.device, dtype=param.dtype)
-        cells = coords.new_tensor([2.0 / H, 2.0 / W]).expand_as(coords)
-        parts = []
+        rows = pixel_centres(H, dtype=torch.float64)[r0: r0 + hh].to(device=param.device, dtype=param.dtype)
+        cols = pixel_centres(W, dtype=torch.float64)[c0: c0 + ww].to(device=param.device, dtype=param.dtype)
         was_training = model.training
         model.eval()
         try:
             with torch.no_grad():
-                for s in tqdm(range(0, coords.shape[0], CHUNK), desc="upscale (cached features)",
-                              disable=not progress):
-                    parts.append(model.query(latents, coords[s: s + CHUNK].unsqueeze(0),
-                                             cells[s: s + CHUNK].unsqueeze(0))[0])
+                out = query_grid(model, latents, rows, cols, (2.0 / H, 2.0 / W), CHUNK, progress)
         finally:
             model.train(was_training)
-        out = torch.cat(parts).clamp_(0, 1).reshape(hh, ww, 3)
-        return out.float().cpu().numpy()
+        return out.clamp_(0, 1).float().cpu().numpy()
 
     # --------------------------------------------------------------------------------------- results
     def memo(self, key: Hashable, compute: Callable[[], object]):

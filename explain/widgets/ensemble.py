@@ -7,8 +7,6 @@ Regions are (row, col, height, width) in pixels of the SR output of size (round(
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..figures import plot_contributions, plot_ensemble
 from ..images import load_image
 from ..probes import ensemble_weights
@@ -74,20 +72,9 @@ class EnsembleView(View):
         return res, fig, summarise(name, res, self.block_size, self.grid_phase)
 
 
-def near_block_boundary(positions: np.ndarray, block_size: int = 8, grid_phase=(0, 0), within: float = 0.5):
-    """(height, width) bool: output pixels whose LR position (pixel units, from an EnsembleResult) lies within
-    ``within`` LR pixels of a block boundary (rows/cols ≡ grid_phase mod block_size)."""
-    out = np.zeros(positions.shape[:2], dtype=bool)
-    for axis in (0, 1):
-        p = positions[..., axis] - grid_phase[axis]
-        d = np.abs(p - block_size * np.round(p / block_size))
-        out |= d <= within
-    return out
-
-
 def summarise(name: str, res, block_size: int = 8, grid_phase=(0, 0)) -> str:
     """Plain-text numbers of an :class:`EnsembleResult`."""
-    near = near_block_boundary(res.positions, block_size, grid_phase)
+    near = res.near_block_boundary(block_size, grid_phase)
     lines = [f"{name}: region {res.region} of a {res.output_size[0]}×{res.output_size[1]} output, "
              f"K = {res.k} codes; mean largest weight {res.weights.max(-1).mean():.3f}"]
 
