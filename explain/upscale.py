@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from .images import load_image, target_size
 from .models import LIIF, load_model
+from .models.coords import crop_frame_coords
 
 
 def output_size(lr_shape, scale=None, size=None) -> tuple[int, int]:
@@ -51,14 +52,6 @@ def _axis_tiles(lr_len: int, out_len: int, tile: int, margin: int):
         yield (int(idx[0]), int(idx[-1]) + 1), (max(0, start - margin), min(lr_len, stop + margin))
 
 
-def _crop_coords(out_range, out_len, crop, lr_len, dtype, device):
-    """Pixel-centre coordinates of output indices in the (-1, 1) frame of an LR crop."""
-    i = torch.arange(out_range[0], out_range[1], dtype=torch.float64)
-    u = (2 * i + 1) / (2 * out_len) * lr_len  # LR pixel units
-    a0, a1 = crop
-    return ((u - a0) * 2 / (a1 - a0) - 1).to(dtype=dtype, device=device)
-
-
 def query_grid(model: LIIF, latents, rows: torch.Tensor, cols: torch.Tensor, cell, chunk: int = 8192,
                progress: bool = False) -> torch.Tensor:
     """The model's output at every (row, col) of two 1-D coordinate vectors, in ``chunk``-query pieces.
@@ -94,9 +87,9 @@ def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile:
     col_tiles = list(_axis_tiles(w, width, tile, margin))
     bar = tqdm(total=len(row_tiles) * len(col_tiles), desc="upscale", disable=not progress)
     for (r_out, r_crop) in row_tiles:
-        rows = _crop_coords(r_out, height, r_crop, h, lr.dtype, lr.device)
+        rows = crop_frame_coords(r_out, height, r_crop, h).to(device=lr.device, dtype=lr.dtype)
         for (c_out, c_crop) in col_tiles:
-            cols = _crop_coords(c_out, width, c_crop, w, lr.dtype, lr.device)
+            cols = crop_frame_coords(c_out, width, c_crop, w).to(device=lr.device, dtype=lr.dtype)
             crop = lr[:, :, r_crop[0]: r_crop[1], c_crop[0]: c_crop[1]]
             hc, wc = crop.shape[-2:]
             cell = (2.0 * h / height / hc, 2.0 * w / width / wc)  # the output pixel in the crop's frame

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from explain.models import LIIF, LIIFConfig
-from explain.models.coords import make_coord_grid, output_coords, pixel_centres
+from explain.models.coords import crop_frame_coords, make_coord_grid, output_coords, pixel_centres
 from explain.models.ensemble import find_neighbours
 from explain.models.reference import reference_query
 
@@ -124,3 +124,12 @@ def test_receptive_radius_is_exact(tiny_model):
         bumped[0, :, 7, 7 + d] += 0.5
         diff = (tiny_model.unfold(tiny_model.encode(bumped).features) - base).abs()[0, :, 7, 7].max()
         assert (diff > 0) == (d <= r)
+
+
+def test_crop_frame_coords_agree_with_whole_image_centres():
+    # The whole LR image as the crop: an ×3 output's centres are the output's own pixel centres.
+    whole = crop_frame_coords((0, 30), 30, (0, 10), 10)
+    assert torch.allclose(whole, pixel_centres(30, dtype=torch.float64))
+    # A crop [4, 8) of a 10-pixel image: output pixels 12..23 of the ×3 output fall inside it, evenly spaced.
+    part = crop_frame_coords((12, 24), 30, (4, 8), 10)
+    assert torch.allclose(part, pixel_centres(12, dtype=torch.float64))

@@ -34,3 +34,16 @@ def output_coords(height: int, width: int, *, device=None, dtype=torch.float32) 
     """Flattened query coordinates (height·width, 2) and cells for a full output of that size."""
     coords = make_coord_grid(height, width, device=device, dtype=dtype).reshape(-1, 2)
     return coords, make_cell(height, width, coords.shape[0], device=device, dtype=dtype)
+
+
+def crop_frame_coords(out_range: tuple[int, int], out_len: int, crop: tuple[int, int], lr_len: int) -> torch.Tensor:
+    """Along one axis: the pixel centres of output indices [out_range) of an ``out_len``-pixel output of an
+    ``lr_len``-pixel LR image, in the (−1, 1) frame of the LR crop [crop) (float64, shape (n,)).
+
+    Output pixel i lies at LR position u = (2i + 1)/(2·out_len)·lr_len (pixel units); the crop [a0, a1) maps
+    to (−1, 1). This is how a query on a crop's latents lands where it would on the whole image's.
+    """
+    i = torch.arange(out_range[0], out_range[1], dtype=torch.float64)
+    u = (2 * i + 1) / (2 * out_len) * lr_len
+    a0, a1 = crop
+    return (u - a0) * 2 / (a1 - a0) - 1

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..models.coords import crop_frame_coords
 from ..upscale import check_window as _check_output_window
 
 Box = tuple[tuple[int, int], tuple[int, int]]
@@ -59,8 +60,8 @@ class WindowPlan:
 
     def crop_coords(self, dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor]:
         """Query coordinates (Q, 2) of the region's pixels (row-major) in the crop's frame, and cells (Q, 2)."""
-        rows = _frame_coords(self.region[0], self.out_size[0], self.box[0], self.lr_size[0])
-        cols = _frame_coords(self.region[1], self.out_size[1], self.box[1], self.lr_size[1])
+        rows = crop_frame_coords(self.region[0], self.out_size[0], self.box[0], self.lr_size[0])
+        cols = crop_frame_coords(self.region[1], self.out_size[1], self.box[1], self.lr_size[1])
         grid = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
         hc, wc = self.crop_shape
         (h, w), (H, W) = self.lr_size, self.out_size
@@ -100,14 +101,6 @@ def plan_window(lr_size, out_size, window, radius: int, margin: int = 0, local: 
     else:
         box = ((0, h), (0, w))
     return WindowPlan((h, w), (H, W), (r, c, hh, ww), int(margin), ((R0, R1), (C0, C1)), pad, footprint, box)
-
-
-def _frame_coords(out_range, out_len, crop, lr_len) -> torch.Tensor:
-    """Pixel-centre coordinates (float64) of output indices [out_range) in the (−1, 1) frame of LR crop [crop)."""
-    i = torch.arange(out_range[0], out_range[1], dtype=torch.float64)
-    u = (2 * i + 1) / (2 * out_len) * lr_len
-    a0, a1 = crop
-    return (u - a0) * 2 / (a1 - a0) - 1
 
 
 class WindowObjective(nn.Module):
