@@ -40,6 +40,16 @@ def _view(result: AttributionResult, zoom: str, pad: int = 2):
     return (max(0, a0 - pad), min(h, a1 + pad)), (max(0, b0 - pad), min(w, b1 + pad))
 
 
+def displayed_output_box(result: AttributionResult, zoom: str = "receptive") -> tuple[int, int, int, int]:
+    """The output pixels (row0, row1, col0, col1), half-open, that :func:`plot_attribution` shows of the SR
+    image: the LR view (the receptive box plus 2 LR pixels, or the whole image) scaled to the output."""
+    (a0, a1), (b0, b1) = _view(result, zoom)
+    sy, sx = result.scale
+    H, W = result.output_size
+    return (int(np.floor(a0 * sy)), min(H, int(np.ceil(a1 * sy))),
+            int(np.floor(b0 * sx)), min(W, int(np.ceil(b1 * sx))))
+
+
 def _show(ax, img, view, **kw):
     (a0, a1), (b0, b1) = view
     return ax.imshow(img[a0:a1, b0:b1], extent=(b0 - 0.5, b1 - 0.5, a1 - 0.5, a0 - 0.5),
@@ -127,9 +137,7 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
             raise ValueError(f"sr has size {out.shape[:2]}, the attribution's output is {result.output_size}")
         ax = axes[4]
         sy, sx = result.scale
-        (a0, a1), (b0, b1) = view
-        R0, R1 = int(np.floor(a0 * sy)), int(np.ceil(a1 * sy))
-        C0, C1 = int(np.floor(b0 * sx)), int(np.ceil(b1 * sx))
+        R0, R1, C0, C1 = displayed_output_box(result, zoom)
         ax.imshow(out[R0:R1, C0:C1], extent=(C0 / sx - 0.5, C1 / sx - 0.5, R1 / sy - 0.5, R0 / sy - 0.5),
                   interpolation="nearest")
         if grid:

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..figures import plot_attribution, plot_attribution_comparison, plot_sanity_check
+from ..figures.attribution import displayed_output_box
 from ..images import load_image
 from ..probes import METHODS, attribute, sanity_check
 from ..upscale import output_size
@@ -172,12 +173,7 @@ class AttributionView(View):
     def _sr_for(self, name: str, result) -> np.ndarray:
         """An output-size array holding the SR image where plot_attribution shows it (receptive view)."""
         H, W = self.out_size
-        sy, sx = result.scale
-        (a0, a1), (b0, b1) = result.receptive_box
-        h, w = result.lr_size
-        a0, a1, b0, b1 = max(0, a0 - 2), min(h, a1 + 2), max(0, b0 - 2), min(w, b1 + 2)
-        R0, R1 = int(np.floor(a0 * sy)), min(H, int(np.ceil(a1 * sy)))
-        C0, C1 = int(np.floor(b0 * sx)), min(W, int(np.ceil(b1 * sx)))
+        R0, R1, C0, C1 = displayed_output_box(result)
         sr = np.zeros((H, W, 3), dtype=np.float32)
         sr[R0:R1, C0:C1] = self.cache.upscale(self.models[name], self.lr, (H, W), (R0, C0, R1 - R0, C1 - C0))
         return sr
