@@ -6,6 +6,7 @@ import torch
 from matplotlib.figure import Figure
 
 from explain.figures.attribution import (
+    displayed_output_box,
     plot_attribution,
     plot_attribution_comparison,
     plot_deletion_curve,
@@ -304,3 +305,13 @@ def test_figures(model, lr):
         plot_attribution(res, lr, sr[:40])
     with pytest.raises(ValueError, match="non-empty"):
         plot_attribution_comparison({}, lr)
+
+
+def test_displayed_output_box_is_the_padded_receptive_box_scaled(model, lr):
+    res = attribute(model, lr, WINDOW, 2, method="saliency")
+    (a0, a1), (b0, b1) = res.receptive_box
+    h, w = res.lr_size
+    H, W = res.output_size
+    assert displayed_output_box(res) == (2 * max(0, a0 - 2), min(H, 2 * min(h, a1 + 2)),
+                                         2 * max(0, b0 - 2), min(W, 2 * min(w, b1 + 2)))
+    assert displayed_output_box(res, "full") == (0, H, 0, W)
