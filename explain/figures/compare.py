@@ -12,7 +12,7 @@ def _box(ax, window, color="yellow"):
     ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor=color, linewidth=1.5))
 
 
-def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)):
+def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)) -> Figure:
     """The whole image (H, W, 3) with ``window`` = (row, col, height, width) boxed."""
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
@@ -23,7 +23,7 @@ def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)):
     return fig
 
 
-def plot_crops(images: dict, window, captions: dict | None = None, block: int | None = None, ncols=None):
+def plot_crops(images: dict, window, captions: dict | None = None, block: int | None = None, ncols=None) -> Figure:
     """Crops of several same-size images at ``window`` (row, col, height, width), nearest-neighbour shown.
 
     ``block`` draws the block grid (in pixels of these images, phase 0), e.g. 8·scale for an upscaled JPEG.
@@ -44,4 +44,27 @@ def plot_crops(images: dict, window, captions: dict | None = None, block: int | 
             for k in range(-(c % block) + block, w, block):
                 ax.axvline(k - 0.5, color="white", lw=0.4, alpha=0.5)
         ax.set_title(name + ("\n" + captions[name] if captions and name in captions else ""), fontsize=8)
+    return fig
+
+
+def plot_scale(res: dict) -> Figure:
+    """LR region (nearest), bicubic and LIIF at the same scale, drawn in the region's LR pixel frame.
+
+    res: :class:`explain.widgets.ScaleView`'s result: "lr" (hh, ww, 3), "bicubic" and "liif" (RH, RW, 3) in
+    [0, 1], "extent" (left, right, bottom, top) of the output region in LR pixels from the region's corner,
+    "scale" and "model".
+    """
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    hh, ww = res["lr"].shape[:2]
+    for ax, key, title in ((axes[0], "lr", f"LR region {hh}×{ww}"), (axes[1], "bicubic", "bicubic"),
+                           (axes[2], "liif", f"LIIF ({res['model']})")):
+        img = np.clip(res[key], 0, 1)
+        ax.imshow(img, interpolation="nearest", extent=(0, ww, hh, 0) if key == "lr" else res["extent"])
+        ax.set_xlim(0, ww)
+        ax.set_ylim(hh, 0)
+        if key != "lr":
+            title += f" ×{res['scale']:g}: {img.shape[0]}×{img.shape[1]} px"
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
     return fig

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
 
+from ..figures.compare import plot_scale
 from ..images import load_image, upscale_bicubic
 from ..upscale import output_size
 from ._base import View, as_models, box_or_centre, dropdown
@@ -70,21 +70,3 @@ class ScaleView(View):
         text = (f"×{s:g}: whole output {H}×{W}; region {RH}×{CW} output px; cell (2/H, 2/W) = "
                 f"({2.0 / H:.4g}, {2.0 / W:.4g}) in LIIF units, i.e. {h / H:.3g} LR px per output px")
         return res, plot_scale(res), text
-
-
-def plot_scale(res: dict) -> Figure:
-    """LR region (nearest), bicubic and LIIF at the same scale, drawn in the region's LR pixel frame."""
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
-    axes = fig.subplots(1, 3)
-    hh, ww = res["lr"].shape[:2]
-    for ax, key, title in ((axes[0], "lr", f"LR region {hh}×{ww}"), (axes[1], "bicubic", "bicubic"),
-                           (axes[2], "liif", f"LIIF ({res['model']})")):
-        img = np.clip(res[key], 0, 1)
-        ax.imshow(img, interpolation="nearest", extent=(0, ww, hh, 0) if key == "lr" else res["extent"])
-        ax.set_xlim(0, ww)
-        ax.set_ylim(hh, 0)
-        if key != "lr":
-            title += f" ×{res['scale']:g}: {img.shape[0]}×{img.shape[1]} px"
-        ax.set_title(title, fontsize=9)
-        ax.set_axis_off()
-    return fig
