@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .checks import check_positive_int
 from .images import load_image, target_size
 from .models import LIIF, load_model
 from .models.coords import crop_frame_coords
@@ -67,19 +68,14 @@ def query_grid(model: LIIF, latents, rows: torch.Tensor, cols: torch.Tensor, cel
     return torch.cat(pieces).view(len(rows), len(cols), 3)
 
 
-def _is_positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
-
-
 @torch.no_grad()
 def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
                    chunk: int = 8192, progress: bool = False) -> torch.Tensor:
     """(1, 3, h, w) in [0, 1] → (height, width, 3) tensor, clamped to [0, 1]."""
     _, _, h, w = lr.shape
-    if tile is not None and not _is_positive_int(tile):
-        raise ValueError(f"tile must be a positive integer number of LR pixels (or None), got {tile!r}")
-    if not _is_positive_int(chunk):
-        raise ValueError(f"chunk must be a positive integer number of queries, got {chunk!r}")
+    if tile is not None:
+        check_positive_int(tile, "tile (LR pixels per tile side, or None)")
+    check_positive_int(chunk, "chunk (queries per model call)")
     tile = max(h, w) if tile is None else int(tile)
     margin = model.query_radius + 1
     out = torch.empty(height, width, 3, dtype=lr.dtype, device=lr.device)

@@ -19,6 +19,7 @@ import torch
 from scipy.stats import rankdata
 from tqdm.auto import tqdm
 
+from ..checks import check_positive_int
 from ..images import load_image
 from ..models import load_model
 from .attribution import AttributionResult, attribute, window_objective
@@ -217,9 +218,7 @@ def deletion_curve(model, lr, result: AttributionResult, fractions=(0.0, 0.01, 0
     frac = np.asarray(fractions, dtype=np.float64).ravel()
     if frac.size == 0 or not np.isfinite(frac).all() or (frac < 0).any() or (frac > 1).any():
         raise ValueError(f"fractions must lie in [0, 1], got {fractions!r}")
-    for value, name in ((n_random, "n_random"), (batch, "batch")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    n_random, batch = check_positive_int(n_random, "n_random"), check_positive_int(batch, "batch")
     if target is None:
         if result.target not in ("mean", "gradient"):
             raise ValueError("the result used a callable target: pass it again as target=")

@@ -79,13 +79,6 @@ def check_scale(scale) -> int:
     return int(scale)
 
 
-def check_positive_int(value, name: str) -> int:
-    """``value`` as an int when it is a positive integer; ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 # ---------------------------------------------------------------------------------------------- models
 def load_models(models) -> dict[str, LIIF]:
     """``{label: LIIF | shipped name | checkpoint path}``, a sequence (labelled by

@@ -38,13 +38,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..checks import check_positive_int
 from ..codecs import available_codecs, compress, compress_to_bpp
 from ..evaluate import atomic_write_text
 from ..fileio import staged_folder
 from ..images import DEFAULT_IMAGES, downscale, upscale_bicubic
 from ..models import SHIPPED
 from ._common import (
-    check_positive_int,
     check_scale,
     fmt,
     image_sources,

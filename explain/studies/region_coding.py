@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..checks import check_positive_int
 from ..codecs import compress_to_bpp, decode, encode
 from ..evaluate import atomic_write_text
 from ..fileio import staged_folder
@@ -47,7 +48,6 @@ from ..metrics import rgb_to_y
 from ..models import SHIPPED
 from ..upscale import upscale
 from ._common import (
-    check_positive_int,
     check_scale,
     fmt,
     image_sources,
