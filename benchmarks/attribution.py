@@ -1,6 +1,6 @@
 """Benchmark: one LAM map for a 16×16 HR window on a 256×256 LR image at ×4, local crop vs whole image.
 
-    python benchmarks/attribution.py                 # paper-size LIIF (liif-jpeg weights if shipped)
+    python benchmarks/attribution.py                 # liif-edsr-jpeg (paper-size LIIF, fine-tuned)
     python benchmarks/attribution.py --threads 1 --steps 50 --size 256
 
 Prints the time of each computation, their ratio, and the max absolute / relative difference of the maps.
@@ -13,30 +13,25 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from explain.images import downscale, load_image
 from explain.models import LIIF, load_model
+from explain.models.names import JPEG_TWIN
 from explain.probes.attribution import attribute
 
 
-def pick_model(name: str | None, seed: int = 0) -> tuple[LIIF, str]:
-    """The named model, else the shipped liif-jpeg if its weights exist, else a paper-size random LIIF."""
-    if name:
-        return load_model(name), name
-    assets = Path(__file__).resolve().parents[1] / "assets" / "liif-jpeg.pt"
-    if assets.exists():
-        return load_model("liif-jpeg"), "liif-jpeg"
-    torch.manual_seed(seed)
-    return LIIF().eval(), "LIIF() paper size, random init"
+def pick_model(name: str | None) -> tuple[LIIF, str]:
+    """The named model (default: the JPEG twin ``liif-edsr-jpeg``, the model the toolkit explains on JPEGs)."""
+    name = name or JPEG_TWIN
+    return load_model(name), name
 
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default=None, help="model name or checkpoint (default: liif-jpeg if present)")
+    p.add_argument("--model", default=JPEG_TWIN, help="model name or checkpoint (default: %(default)s)")
     p.add_argument("--image", default="astronaut")
     p.add_argument("--size", type=int, default=256, help="LR side (pixels)")
     p.add_argument("--scale", type=float, default=4.0)

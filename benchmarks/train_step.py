@@ -5,7 +5,7 @@ seconds of one optimiser step on a ready batch (forward, L1, backward, Adam), ea
 steps after a warm-up. A step that makes its own batch costs their sum; with ``loader_workers`` > 0 batch making
 overlaps the step, on cores the step does not use.
 
-    python benchmarks/train_step.py                               # cpu preset; queries 144 / 576 / 2304
+    python benchmarks/train_step.py                               # finetune preset; queries 144 / 576 / 2304
     python benchmarks/train_step.py --threads 1 --steps 10
     python benchmarks/train_step.py --preset gpu --device cuda --variants fp32 bf16 --steps 50
 
@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     from explain.training.cli import PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="finetune")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=["q144", "q576", "q2304"])
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (CPU)")
@@ -92,7 +92,8 @@ def main(argv=None) -> int:
         parser.error("--steps and --images must be >= 1 and --warmup >= 0")
 
     images, source = _images(args.images)
-    base = {k: v for k, v in PRESETS[args.preset].items() if k not in ("steps", "milestones")}
+    base = {k: v for k, v in PRESETS[args.preset].items() if k not in ("steps", "milestones", "init_from",
+                                                                             "keep_snapshots")}  # timing: random init
     base.update(device=args.device, threads=args.threads, degradation=args.degradation, loader_workers=0)
     rows = []
     for name in tqdm(args.variants, desc="variants"):

@@ -6,7 +6,7 @@ Ours evaluates the first MLP layer as a 3×3 convolution once per LR pixel, gath
 the LR image with a receptive-field margin. Each method runs in its own process so peak RSS is its own.
 
     python benchmarks/upscale.py                # 256² LR, ×4, paper-size LIIF (random weights)
-    python benchmarks/upscale.py --size 128 --model liif-jpeg --threads 2
+    python benchmarks/upscale.py --size 128 --model liif-edsr-jpeg --threads 2
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .evaluate import Row, atomic_write_text, markdown_table, read_csv
-from .models import ASSETS, SHIPPED
+from .models import ASSETS
 from .models.checkpoint import model_from_checkpoint_dict, read_checkpoint, sha256_of
 from .models.liif import LIIFConfig
+from .models.names import KNOWN
 
 START_MARKER = "<!-- model-cards:start -->"
 END_MARKER = "<!-- model-cards:end -->"
@@ -99,9 +100,12 @@ def degradation_of(train_config: Mapping) -> dict:
     qmin, qmax = int(train_config.get("jpeg_qmin", 10)), int(train_config.get("jpeg_qmax", 60))
     subs = list(train_config.get("jpeg_subsamplings", ["4:2:0", "4:4:4"]))
     phase = bool(train_config.get("jpeg_random_phase", True))
+    clean = float(train_config.get("jpeg_clean_fraction", 0.0))
     return {"kind": "jpeg", "quality_min": qmin, "quality_max": qmax, "subsamplings": subs, "random_grid_phase": phase,
+            "clean_fraction": clean,
             "description": f"{base}, then JPEG with quality ~ U{{{qmin}..{qmax}}}, chroma {' or '.join(subs)}"
-                           + (", random 8×8 grid phase" if phase else ", grid phase 0")}
+                           + (", random 8×8 grid phase" if phase else ", grid phase 0")
+                           + (f"; {100 * clean:.0f} % of the patches left unencoded (clean)" if clean else "")}
 
 
 def _display_path(path) -> str:
@@ -309,14 +313,14 @@ def _cards_in(folder: Path) -> list[Path]:
                 found[path.stem] = path
         except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
             continue
-    ordered = [found.pop(n) for n in SHIPPED if n in found]
+    ordered = [found.pop(n) for n in KNOWN if n in found]
     return ordered + list(found.values())
 
 
 # ----------------------------------------------------------------------------------------------- CLI
 def add_arguments(parser) -> None:
     """Options of ``liif-explain card``."""
-    parser.add_argument("name", help="model name, e.g. liif-jpeg")
+    parser.add_argument("name", help="model name, e.g. liif-edsr-jpeg")
     parser.add_argument("--checkpoint", default=None, help="weights file (default: assets/NAME.pt)")
     parser.add_argument("--meta", default=None,
                         help="take the training meta from this checkpoint instead (e.g. the run's model.pt)")

@@ -26,7 +26,8 @@ from .codecs import compress
 from .fileio import atomic_write_text  # noqa: F401  (re-exported for callers)
 from .images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from .metrics import psnr_b, psnr_y, ssim
-from .models import LIIF, SHIPPED, load_model
+from .models import LIIF, load_model
+from .models.names import KNOWN
 from .upscale import upscale
 
 # the shared data folder beside the repository (explain/evaluate.py → repo → its parent)
@@ -135,14 +136,14 @@ def model_label(model) -> str:
     if isinstance(model, LIIF):
         return str(getattr(model, "name", None) or "liif")
     text = os.fspath(model)
-    if text in SHIPPED:
+    if text in KNOWN:
         return text
     path = Path(text)
     return path.parent.name if path.stem == "model" and path.parent.name else path.stem
 
 
 def parse_model_arg(text: str) -> tuple[str, str]:
-    """``"liif-jpeg"`` → (liif-jpeg, liif-jpeg); ``"mine=runs/a/model.pt"`` → (mine, runs/a/model.pt)."""
+    """``"liif-edsr-jpeg"`` → (liif-edsr-jpeg, liif-edsr-jpeg); ``"mine=runs/a/model.pt"`` → (mine, runs/a/model.pt)."""
     if "=" in text and not Path(text).exists():
         label, _, source = text.partition("=")
         if not label or not source:
@@ -158,7 +159,8 @@ def evaluate(models: Mapping[str, LIIF | str] | Sequence | None = None, sets: Se
     """Evaluate bicubic and each model over sets × scales × inputs; returns one :class:`Row` per combination.
 
     models: ``{column name: LIIF | shipped name | checkpoint path}`` (a list is labelled with
-            :func:`model_label`); ``None`` → the two shipped models. ``{}`` evaluates bicubic alone.
+            :func:`model_label`); ``None`` → the official model and its two fine-tuned twins; ``{}`` evaluates
+            bicubic alone.
     sets:   folder names under ``root`` (default ``../shared/data/bench`` beside the repository).
     scales: integer scale factors; inputs: ``"clean"`` or ``"jpegQ"``.
     limit:  use the first N images of each set (sorted by file name) for quick runs.
@@ -174,7 +176,7 @@ def evaluate(models: Mapping[str, LIIF | str] | Sequence | None = None, sets: Se
     if not sets or not scales or not inputs:
         raise ValueError("sets, scales and inputs must each name at least one entry")
     files = {name: benchmark_images(root, name, limit) for name in sets}  # fail early on a missing set
-    models = _load_models({name: name for name in SHIPPED} if models is None else models, device)
+    models = _load_models({name: name for name in KNOWN} if models is None else models, device)
     methods = [BASELINE, *models]
     rows: list[Row] = []
     for name in sets:
@@ -367,7 +369,7 @@ def read_csv(path) -> list[Row]:
 # ----------------------------------------------------------------------------------------------- CLI
 def add_arguments(parser) -> None:
     """Options of ``liif-explain evaluate``."""
-    parser.add_argument("--models", nargs="*", default=list(SHIPPED), metavar="MODEL",
+    parser.add_argument("--models", nargs="*", default=list(KNOWN), metavar="MODEL",
                         help="shipped names, checkpoint paths or LABEL=PATH (default: %(default)s; "
                              "none → bicubic only)")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), help="benchmark folders under --root")

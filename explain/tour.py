@@ -23,7 +23,8 @@ from .figures.compare import plot_crops, plot_overview
 from .figures.ensemble import plot_ensemble
 from .images import DEFAULT_IMAGE, crop_to_multiple, downscale, load_image, save_image, upscale_bicubic
 from .metrics import blockiest_window, psnr_b, psnr_y, ssim
-from .models import ASSETS, LIIF, SHIPPED, load_model
+from .models import LIIF, load_model
+from .models.names import DEFAULT_MODELS, JPEG_TWIN, OFFICIAL
 from .probes import attribute, ensemble_weights
 from .upscale import upscale
 
@@ -39,24 +40,30 @@ class TourResult:
     probes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def shipped_models() -> dict[str, tuple[LIIF, str]]:
-    """Shipped models that are present, with a one-line status each; an untrained stand-in if none is."""
+def shipped_models(names=DEFAULT_MODELS) -> dict[str, tuple[LIIF, str]]:
+    """The named models (default: the official ``liif-edsr`` and its JPEG twin), each with a one-line status.
+
+    A missing model raises the loader's error, which names the command that fetches it.
+    """
     found = {}
-    for name in SHIPPED:
-        if (ASSETS / f"{name}.pt").exists():
-            model = load_model(name)
-            meta = getattr(model, "meta", {}) or {}
-            steps = meta.get("total_steps", meta.get("steps", "?"))  # totals over warm-started stages
-            seconds = meta.get("total_train_seconds", meta.get("train_seconds", 0))
-            stages = len(meta.get("stages") or [])
-            found[name] = (model, f"trained {steps} steps ({seconds / 3600:.1f} h"
-                                  + (f", {stages} stages" if stages > 1 else "") + f") — see assets/{name}.json")
-    if not found:
-        model = LIIF(n_resblocks=8, skip="bicubic").eval()
-        found["liif (untrained)"] = (model, "UNTRAINED: no weights in assets/, so this model is random "
-                                            "(with its bicubic skip it equals bicubic); nothing it shows "
-                                            "explains a trained model")
+    for name in names:
+        model = load_model(name)
+        meta = getattr(model, "meta", None) or {}
+        found[name] = (model, model_status(name, meta))
     return found
+
+
+def model_status(name: str, meta: dict) -> str:
+    """One line on where a model comes from: the official checkpoint, or our fine-tune's total steps and time."""
+    if name == OFFICIAL or not meta.get("train_config"):
+        return (f"{meta.get('origin') or 'checkpoint'}"
+                + (f", {meta['epoch']} epochs" if meta.get("epoch") else "") + " (not trained by this project)")
+    steps = meta.get("total_steps", meta.get("steps", "?"))  # totals over warm-started stages
+    seconds = meta.get("total_train_seconds", meta.get("train_seconds", 0))
+    stages = len(meta.get("stages") or [])
+    init = (meta.get("train_config") or {}).get("init_from")
+    return (f"trained {steps} steps ({seconds / 3600:.1f} h" + (f", {stages} stages" if stages > 1 else "") + ")"
+            + (f", fine-tuned from {init}" if init else "") + f" — see its model card assets/{name}.json")
 
 
 def probe_window(window_lr_corner, window_lr: int, scale: int, block: int = 8) -> tuple[int, int, int, int]:
@@ -135,8 +142,8 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
                                      progress=progress)
                     for name, (model, _) in models.items()}
     probes = {name: _probe_summary(a) for name, a in attributions.items()}
-    first_model = next(iter(models.values()))[0]
-    ens = ensemble_weights(first_model, lr_jpeg, region=pwin, size=hr.shape[:2])
+    ensemble_name = JPEG_TWIN if JPEG_TWIN in models else next(iter(models))  # the model that learned JPEG
+    ens = ensemble_weights(models[ensemble_name][0], lr_jpeg, region=pwin, size=hr.shape[:2])
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tour-", dir=out_dir.parent))
@@ -155,7 +162,7 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
         status = {k: v[1] for k, v in models.items()}
         summary = {"image": str(image), "scale": scale, "quality": quality, "bpp": info.bpp, "nbytes": info.nbytes,
                    "window_hr": window, "probe_window_hr": pwin, "metrics": metrics, "probes": probes,
-                   "ensemble_first_model": next(iter(models)), "models": status,
+                   "ensemble_model": ensemble_name, "models": status,
                    "upscale_seconds": timings}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         (tmp / "index.html").write_text(_html(summary))
@@ -221,7 +228,7 @@ Maps are shown with display γ = 0.5.</p>
 <table><tr><th>model</th><th>DI</th><th>own block</th><th>8 neighbours</th><th>beyond</th>
 <th>boundary px</th><th>boundary area</th><th>IG gap</th></tr>{probe_rows}</table>
 <img src="attribution.png" style="max-width:100%">
-<p>Local ensemble of <b>{html.escape(s['ensemble_first_model'])}</b> on the same window: the weight of each of the 4
+<p>Local ensemble of <b>{html.escape(s['ensemble_model'])}</b> on the same window: the weight of each of the 4
 nearest latent codes at every output pixel, the dominant code, and where the 4 predictions disagree.</p>
 <img src="ensemble.png" style="max-width:100%">
 <p>Full-size PNGs and <code>summary.json</code> are in this folder. The step-by-step answer, with every number

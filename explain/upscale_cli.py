@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .fileio import atomic_path
 from .images import save_image
+from .models.names import JPEG_TWIN
 from .upscale import upscale
 
 
@@ -14,7 +15,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("output", help="output image file (.png recommended)")
     parser.add_argument("--scale", type=float, help="any positive factor, e.g. 3.5")
     parser.add_argument("--size", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"))
-    parser.add_argument("--model", default="liif-jpeg", help="shipped name or checkpoint path")
+    parser.add_argument("--model", default=JPEG_TWIN, help="shipped name or checkpoint path")
     parser.add_argument("--tile", type=int, default=128, help="LR tile side (bounds memory)")
 
 

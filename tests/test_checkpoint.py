@@ -3,6 +3,7 @@ import torch
 
 from explain.models import LIIF, CheckpointError, load_model, save_model
 from explain.models.checkpoint import save_official
+from explain.models.names import JPEG_TWIN
 
 
 def _same_weights(a, b):
@@ -100,7 +101,7 @@ def test_load_model_checks_its_arguments(tiny_model):
         load_model(tiny_model, device="bogus")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="sees no CUDA GPU"):
-            load_model("liif-jpeg", device="cuda")
+            load_model(JPEG_TWIN, device="cuda")
     with pytest.raises(TypeError, match="load_model takes"):
         load_model([tiny_model])
     with pytest.raises(ValueError, match="no checkpoint file"):

@@ -24,6 +24,7 @@ from explain.evaluate import (
 from explain.images import to_uint8
 from explain.metrics import psnr_b, psnr_y, ssim
 from explain.models import save_model
+from explain.models.names import KNOWN
 from explain.upscale import upscale
 
 
@@ -203,4 +204,4 @@ def test_cli_run_writes_csv_and_markdown(bench, make_tiny_model, tmp_path, capsy
     assert "bicubic / mine" in md
     assert md.strip() in capsys.readouterr().out
     defaults = parser.parse_args([])
-    assert defaults.models == ["liif-clean", "liif-jpeg"] and defaults.scales == [2, 3, 4]
+    assert defaults.models == list(KNOWN) and defaults.scales == [2, 3, 4]

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from explain.models.checkpoint import read_checkpoint
+from explain.models.names import OFFICIAL
 from explain.training.data import JPEGDegradation, PatchSampler, list_training_images
 from explain.training.trainer import TrainConfig, Trainer, batch_rng, learning_rate, resolve_device, with_lineage
 
@@ -50,6 +51,17 @@ def test_jpeg_degradation_moves_the_grid():
     assert out.shape == img.shape
     with pytest.raises(ValueError):
         JPEGDegradation(50, 10)
+
+
+def test_jpeg_degradation_leaves_its_clean_share_unencoded():
+    rng = np.random.default_rng(0)
+    img = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
+    mixed = JPEGDegradation(10, 10, ("4:2:0",), clean_fraction=0.4)
+    kept = [np.array_equal(mixed(img, np.random.default_rng(seed)), img) for seed in range(200)]
+    assert 0.3 < np.mean(kept) < 0.5  # q=10 always changes a noise patch, so "equal" means "left clean"
+    assert not any(np.array_equal(JPEGDegradation(10, 10)(img, np.random.default_rng(s)), img) for s in range(20))
+    with pytest.raises(ValueError, match="clean_fraction"):
+        JPEGDegradation(10, 20, clean_fraction=1.0)
 
 
 def test_benchmark_folders_are_refused(tmp_path):
@@ -211,7 +223,8 @@ def test_command_line_options_reach_the_config():
                               "--set", "precision=bf16", "lr=5e-5"])
     cfg = config_from_args(args)
     assert (cfg.device, cfg.loader_workers, cfg.precision, cfg.lr) == ("cpu", 3, "bf16", 5e-5)
-    assert cfg.model == PRESETS["cpu"]["model"]  # the gpu preset warm-starts from the shipped architecture
+    assert cfg.model == PRESETS["finetune"]["model"]  # the gpu preset fine-tunes the official architecture
+    assert cfg.init_from == OFFICIAL
     with pytest.raises(ValueError, match="device"):
         config_from_args(parser.parse_args(["--out", "x", "--device", "tpu"]))
 

@@ -38,7 +38,7 @@ from ..evaluate import atomic_write_text, measure
 from ..fileio import staged_folder
 from ..images import downscale, upscale_bicubic
 from ..metrics import blockiest_window, blocking_stats, psnr_b, psnr_y, rgb_to_y, ssim
-from ..models import SHIPPED
+from ..models.names import DEFAULT_MODELS
 from ..upscale import upscale
 from ._common import (
     check_scale,
@@ -416,7 +416,7 @@ def _check_fixed(fixed, codecs) -> dict[str, dict]:
 
 def codec_study(images=None, codecs: Sequence[str] | None = None, settings: Mapping | None = None,
                 target_bpps: Sequence[float] = DEFAULT_TARGET_BPPS, scale: int = DEFAULT_SCALE,
-                models=SHIPPED, crop: int | None = None, limit: int | None = None,
+                models=DEFAULT_MODELS, crop: int | None = None, limit: int | None = None,
                 attribution_bpps: Sequence[float] | None = HEADLINE_BPPS, attribution_steps: int = 8,
                 reference: str | None = None, tolerance: float = 0.15, tile: int | None = 256,
                 fixed_settings: Mapping | None = None, progress: bool = True) -> CodecStudy:
@@ -656,7 +656,7 @@ def add_arguments(parser) -> None:
                         help="settings used by every encode of a codec (default: jpeg:optimize=true, JPEG with "
                              "image-optimised Huffman tables; give none for libjpeg's standard tables)")
     parser.add_argument("--scale", type=int, default=DEFAULT_SCALE, help="SR factor (default: %(default)s)")
-    parser.add_argument("--models", nargs="*", default=list(SHIPPED), metavar="MODEL",
+    parser.add_argument("--models", nargs="*", default=list(DEFAULT_MODELS), metavar="MODEL",
                         help="shipped names, checkpoint paths or LABEL=PATH (none → bicubic only)")
     parser.add_argument("--crop", type=int, default=None, help="central HR crop side (quick runs)")
     parser.add_argument("--attribution-bpps", nargs="*", type=float, default=list(HEADLINE_BPPS),

@@ -52,6 +52,7 @@ from ..fileio import staged_folder
 from ..images import DEFAULT_IMAGES, downscale
 from ..metrics import blocking_stats, rgb_to_y
 from ..models import LIIF, load_model
+from ..models.names import JPEG_TWIN
 from ..upscale import upscale
 from ._common import check_scale, fmt, image_sources, images_from_args, load_hr, save_figure, spearman, write_json
 
@@ -293,7 +294,7 @@ def _patch_blocking(patch: np.ndarray) -> float:
     return float(stats.d_b - stats.d_bc)
 
 
-def audit(model="liif-jpeg", images=None, variants: Sequence[str] = VARIANTS, scale: int = 4,
+def audit(model=JPEG_TWIN, images=None, variants: Sequence[str] = VARIANTS, scale: int = 4,
           conditions: Sequence[str] = DEFAULT_CONDITIONS, crop: int | None = 256, patch: int = PATCH,
           bank=None, bank_images: int = 24, k: int = 5, top: int = 8, limit: int | None = None,
           tile: int | None = 256, seed: int = 0, progress: bool = True) -> AuditResult:
@@ -467,7 +468,7 @@ def write_audit(result: AuditResult, out_dir) -> dict[str, Path]:
 
 def add_arguments(parser) -> None:
     """Options of ``liif-explain audit``."""
-    parser.add_argument("--model", default="liif-jpeg", help="shipped name or checkpoint (default: %(default)s)")
+    parser.add_argument("--model", default=JPEG_TWIN, help="shipped name or checkpoint (default: %(default)s)")
     parser.add_argument("--images", nargs="*", default=None,
                         help="default-image names, files, or ONE folder; default: astronaut coffee chelsea")
     parser.add_argument("--limit", type=int, default=None)

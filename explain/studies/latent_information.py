@@ -1,7 +1,8 @@
 """Latent-information probe: what do the encoder's latent codes carry about the codec and its block grid?
 
 After LCL (arXiv 2406.07543), which trains encoders to maximise the information their latents carry, we
-measure two things for each model (``liif-clean`` vs ``liif-jpeg``):
+measure two things for each model (by default the official ``liif-edsr``, its JPEG twin ``liif-edsr-jpeg``
+and the clean control ``liif-edsr-clean``):
 
 1. **Linear probes** (multinomial logistic regression, :func:`fit_linear_probe`) from one latent code
    (the C channels of the grid at an LR pixel) to
@@ -43,7 +44,7 @@ from ..codecs import available_codecs, compress, compress_to_bpp
 from ..evaluate import atomic_write_text
 from ..fileio import staged_folder
 from ..images import DEFAULT_IMAGES, downscale, upscale_bicubic
-from ..models import SHIPPED
+from ..models.names import KNOWN
 from ._common import (
     check_scale,
     fmt,
@@ -290,7 +291,7 @@ class LatentInformation:
         raise KeyError(f"no probe {task!r} for model {model!r}")
 
 
-def latent_information(models=SHIPPED, images=None, scale: int = 2, crop: int | None = 256, per_image: int = 1024,
+def latent_information(models=KNOWN, images=None, scale: int = 2, crop: int | None = 256, per_image: int = 1024,
                        phase_qualities: Sequence[int] = DEFAULT_PHASE_QUALITIES,
                        quality_bins: Sequence[int] = DEFAULT_QUALITY_BINS, codecs: Sequence[str] | None = None,
                        codec_bpp: float = 1.0, infonce_inputs: Sequence[str] = ("clean", "jpeg30"),
@@ -463,7 +464,7 @@ def write_latent_information(result: LatentInformation, out_dir) -> dict[str, Pa
 
 def add_arguments(parser) -> None:
     """Options of ``liif-explain latent-info``."""
-    parser.add_argument("--models", nargs="+", default=list(SHIPPED), metavar="MODEL")
+    parser.add_argument("--models", nargs="+", default=list(KNOWN), metavar="MODEL")
     parser.add_argument("--images", nargs="*", default=None,
                         help="default-image names, files, or ONE folder; default: all bundled images")
     parser.add_argument("--limit", type=int, default=None)

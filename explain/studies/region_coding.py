@@ -45,7 +45,7 @@ from ..evaluate import atomic_write_text
 from ..fileio import staged_folder
 from ..images import downscale, to_uint8, upscale_bicubic
 from ..metrics import rgb_to_y
-from ..models import SHIPPED
+from ..models.names import DEFAULT_MODELS
 from ..upscale import upscale
 from ._common import (
     check_scale,
@@ -346,7 +346,7 @@ class RegionStudy:
         return out
 
 
-def region_study(images=None, models=SHIPPED, scale: int = 2, target_bpp: float = DEFAULT_TARGET_BPP,
+def region_study(images=None, models=DEFAULT_MODELS, scale: int = 2, target_bpp: float = DEFAULT_TARGET_BPP,
                  region="attribution", area: float = DEFAULT_AREA, high_quality: int | None = None,
                  subsampling: str = "4:2:0", crop: int | None = None, limit: int | None = None,
                  quality_step: int = 30, progress: bool = True) -> RegionStudy:
@@ -406,7 +406,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--images", nargs="*", default=None,
                         help="default-image names, files, or ONE folder; default: astronaut coffee chelsea")
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--models", nargs="*", default=list(SHIPPED), metavar="MODEL")
+    parser.add_argument("--models", nargs="*", default=list(DEFAULT_MODELS), metavar="MODEL")
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--bpp", type=float, default=DEFAULT_TARGET_BPP, help="total rate (bits per LR pixel)")
     parser.add_argument("--box", nargs=4, type=int, default=None, metavar=("ROW0", "COL0", "ROW1", "COL1"),

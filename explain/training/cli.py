@@ -6,21 +6,28 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
+from ..models.names import OFFICIAL
 from .trainer import TrainConfig, train
 
 PRESETS = {
     # The paper's configuration (EDSR-baseline, 16 blocks, no skip; batch 16, 2304 queries, lr 1e-4).
     "paper": dict(model=dict(n_resblocks=16, channels=64, skip="none"), batch_size=16, queries=2304, lr=1e-4,
                   milestones=[200_000, 400_000, 600_000, 800_000], steps=1_000_000),
-    # What the shipped checkpoints use on a 2-core CPU (see assets/*.json for the exact record).
+    # The 8-block, bicubic-skip models trained from scratch on the 2-core CPU before the twins (liif-jpeg,
+    # liif-clean; they left assets/, git history keeps them).
     "cpu": dict(model=dict(n_resblocks=8, channels=64, skip="bicubic"), batch_size=8, queries=576, lr=4e-4,
                 warmup_steps=200, milestones=[40_000, 60_000], steps=80_000),
-    # The shipped architecture (so it warm-starts from either checkpoint) at paper-like batch and query counts,
-    # for one CUDA GPU; batches are made by 8 background processes. Not yet run on a GPU by this project:
-    # measure with benchmarks/train_step.py --preset gpu first.
-    "gpu": dict(model=dict(n_resblocks=8, channels=64, skip="bicubic"), batch_size=32, queries=2304, lr=2e-4,
-                warmup_steps=200, milestones=[30_000, 40_000], steps=50_000, device="cuda", loader_workers=8,
-                checkpoint_every=1000, validate_every=2000),
+    # How the shipped twins were made on the 2-core CPU: the official EDSR-baseline-LIIF fine-tuned for 3,000 steps
+    # (--degradation jpeg → liif-edsr-jpeg with 30 % clean patches; --degradation none → the control liif-edsr-clean).
+    "finetune": dict(model=dict(n_resblocks=16, channels=64, skip="none"), init_from=OFFICIAL, batch_size=8,
+                     queries=576, lr=1e-4, warmup_steps=200, milestones=[1900, 2550], steps=3000, jpeg_qmin=10,
+                     jpeg_qmax=80, jpeg_clean_fraction=0.3, validate_every=500, keep_snapshots=True),
+    # The same fine-tune at the paper's batch and query counts, for one CUDA GPU; batches are made by 8 background
+    # processes. Not yet run on a GPU by this project: measure with benchmarks/train_step.py --preset gpu first.
+    "gpu": dict(model=dict(n_resblocks=16, channels=64, skip="none"), init_from=OFFICIAL, batch_size=16,
+                queries=2304, lr=1e-4, warmup_steps=200, milestones=[14_000, 18_000], steps=20_000, jpeg_qmin=10,
+                jpeg_qmax=80, jpeg_clean_fraction=0.3, device="cuda", loader_workers=8, checkpoint_every=1000,
+                validate_every=2000, keep_snapshots=True),
     "tiny": dict(model=dict(n_resblocks=1, channels=8, hidden=[16, 16], skip="bicubic"), batch_size=2, queries=32,
                  steps=10, checkpoint_every=5, validate_every=5),
 }

@@ -57,18 +57,28 @@ def load_uint8_rgb(path) -> np.ndarray:
 
 @dataclass
 class JPEGDegradation:
-    """JPEG with quality ~ U{qmin..qmax}, a random chroma subsampling and a random 8×8 grid phase."""
+    """JPEG with quality ~ U{qmin..qmax}, a random chroma subsampling and a random 8×8 grid phase.
+
+    ``clean_fraction`` of the patches (drawn per patch) skip the codec and stay clean, so a model fine-tuned on
+    this mix keeps its skill on unencoded input.
+    """
 
     qmin: int = 10
     qmax: int = 60
     subsamplings: tuple[str, ...] = ("4:2:0", "4:4:4")
     random_phase: bool = True
+    clean_fraction: float = 0.0
 
     def __post_init__(self):
         if not (1 <= self.qmin <= self.qmax <= 100):
             raise ValueError(f"need 1 <= qmin <= qmax <= 100, got {self.qmin}, {self.qmax}")
+        if not (0.0 <= self.clean_fraction < 1.0):
+            raise ValueError(f"clean_fraction must be in [0, 1), got {self.clean_fraction}")
 
     def __call__(self, lr_u8: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        # No draw when there is no clean share, so runs without one keep their batches.
+        if self.clean_fraction and rng.random() < self.clean_fraction:
+            return lr_u8
         quality = int(rng.integers(self.qmin, self.qmax + 1))
         sub = self.subsamplings[int(rng.integers(len(self.subsamplings)))]
         dy, dx = (int(v) for v in rng.integers(0, 8, size=2)) if self.random_phase else (0, 0)
