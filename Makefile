@@ -10,7 +10,9 @@ DEMO_OUT ?= out/tour
 
 .PHONY: venv demo test lint lab benchmarks clean
 
+# The official liif-edsr weights go to the user cache (LIIF_EXPLAIN_CACHE, else the XDG cache): a no-op once cached.
 venv: $(VENV)/.installed
+	$(VENV)/bin/liif-explain weights fetch
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

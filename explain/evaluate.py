@@ -28,10 +28,12 @@ from .images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from .metrics import psnr_b, psnr_y, ssim
 from .models import LIIF, load_model
 from .models.names import KNOWN
+from .paths import shared_data
 from .upscale import upscale
 
 # the shared data folder beside the repository (explain/evaluate.py → repo → its parent)
-DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bench"
+# <checkout>/../shared/data/bench in a source checkout; an installed copy has no default (None).
+DEFAULT_ROOT = shared_data("bench")
 DEFAULT_SETS = ("set5", "set14", "bsd100")
 DEFAULT_SCALES = (2, 3, 4)
 DEFAULT_INPUTS = ("clean", "jpeg10", "jpeg20", "jpeg30", "jpeg50")
@@ -107,6 +109,10 @@ def benchmark_images(root=None, name: str = "set5", limit: int | None = None) ->
 
 def resolve_root(root=None) -> Path:
     """The benchmark root (``root`` or :data:`DEFAULT_ROOT`); a missing folder → ValueError saying how to fix it."""
+    if root is None and DEFAULT_ROOT is None:
+        raise ValueError("there is no default benchmark folder outside a source checkout of liif-explain; pass "
+                         "the folder that holds set5/, set14/ and bsd100/ with --root DIR "
+                         "(Python: evaluate(..., root=DIR))")
     path = Path(DEFAULT_ROOT if root is None else root).expanduser()
     if not path.is_dir():
         raise ValueError(f"benchmark folder {path} does not exist; pass the folder that holds set5/, set14/ and "

@@ -19,7 +19,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tile", type=int, default=128, help="LR tile side (bounds memory)")
 
 
+def check_output_path(path: Path) -> None:
+    """Refuse, before any upscaling, an output whose extension Pillow cannot write (or a folder)."""
+    from PIL import Image
+
+    if path.is_dir():
+        raise ValueError(f"output {str(path)!r} is a folder; name an image file, e.g. {str(path / 'upscaled.png')!r}")
+    ext = path.suffix.lower()
+    if ext:
+        fmt = Image.registered_extensions().get(ext)
+        if fmt is None or fmt not in Image.SAVE:
+            raise ValueError(f"cannot write a {ext} image; name the output .png (lossless), .jpg, .webp or .tif")
+
+
 def run(args) -> int:
+    check_output_path(Path(args.output))
     out = upscale(args.model, args.input, scale=args.scale, size=tuple(args.size) if args.size else None,
                   tile=args.tile, progress=True)
     path = Path(args.output)

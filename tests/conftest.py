@@ -38,3 +38,7 @@ def make_tiny_model():
 def small_image():
     rng = np.random.default_rng(0)
     return rng.random((20, 24, 3)).astype(np.float32)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium (tests/test_browser.py)")

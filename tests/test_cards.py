@@ -183,3 +183,23 @@ def test_recipe_departures_name_each_change():
     assert found == ["batch size 8 (paper: 16)", "lr 0.0002 (paper: 0.0001)",
                      "linear learning-rate warm-up over 100 steps", "bf16 autocast (paper: fp32)",
                      "warm-started from liif-jpeg"]
+
+
+def test_a_fine_tune_of_the_official_weights_carries_their_licence_and_its_clean_share(trained, tmp_path):
+    from explain.models.names import OFFICIAL
+    from explain.models.weights import LICENCE
+
+    path, _ = trained
+    stored = read_checkpoint(path)
+    meta = dict(stored["meta"])
+    meta["train_config"] = {**meta["train_config"], "init_from": OFFICIAL, "jpeg_clean_fraction": 0.3}
+    model = LIIF(LIIFConfig(**stored["config"]))
+    model.load_state_dict(stored["state_dict"])
+    save_model(model, tmp_path / "twin.pt", meta=meta)
+    card = build_card("twin", tmp_path / "twin.pt")
+    assert card["fine_tuned_from"]["name"] == OFFICIAL and card["fine_tuned_from"]["licence"] == LICENCE
+    assert card["degradation"]["clean_fraction"] == 0.3 and "30 % of the patches left unencoded" in \
+        card["degradation"]["description"]
+    md = render_card_markdown(card)
+    assert f"| fine-tuned from | `{OFFICIAL}`" in md and LICENCE in md
+    assert "fine_tuned_from" not in build_card("plain", path)  # a model trained from scratch names no parent

@@ -1,3 +1,5 @@
+import zipfile
+
 import pytest
 import torch
 
@@ -75,8 +77,16 @@ def test_truncated_and_foreign_files(tmp_path, tiny_model):
     with pytest.raises(CheckpointError, match="truncated"):
         load_model(tmp_path / "trunc.pt")
     (tmp_path / "text.pt").write_text("hello")
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match=r"'.*text\.pt' is not a PyTorch checkpoint \(neither") as err:
         load_model(tmp_path / "text.pt")
+    assert "load key" not in str(err.value)  # no raw unpickler tail
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint .the file is empty"):
+        load_model(tmp_path / "empty.pt")
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
+        zf.writestr("readme.txt", "not weights")
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint .a zip archive"):
+        load_model(tmp_path / "other.zip")
     torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
     with pytest.raises(CheckpointError, match="neither"):
         load_model(tmp_path / "foreign.pt")

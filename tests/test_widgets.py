@@ -309,3 +309,103 @@ def test_view_renders_into_its_output(tiny_model, lr, capsys):
     view.controls["row"].value = 3
     assert view.updates == 2 and view.widget is not None
     assert capsys.readouterr().out.count("Image object") == 2  # one PNG per update (no kernel: printed)
+
+
+# ---------------------------------------------------------------------------------------- click to pick
+def _click(picker, row, col, button=1):
+    """Press a mouse button on the pick canvas at image position (row, col), as ipympl would report it."""
+    from matplotlib.backend_bases import MouseEvent
+
+    picker.figure.canvas.draw()
+    x, y = picker.ax.transData.transform((col, row))
+    MouseEvent("button_press_event", picker.figure.canvas, x, y, button=button)._process()
+
+
+@pytest.mark.parametrize("kind", ["attribution", "ensemble", "codec"])
+def test_a_click_on_the_image_moves_and_marks_the_window(kind, tiny_model, lr):
+    pytest.importorskip("ipympl")
+    from ipympl.backend_nbagg import Canvas
+
+    common = {"cache": FeatureCache(), "render": False, "click": True}
+    if kind == "attribution":
+        view = AttributionView(tiny_model, lr, scale=2, window=(10, 12, 8, 8), method="saliency", progress=False,
+                               **common)
+        box = lambda: view.window  # noqa: E731
+    elif kind == "ensemble":
+        view = EnsembleView(tiny_model, lr, scale=2, region=(10, 12, 8, 8), **common)
+        box = lambda: view.region  # noqa: E731
+    else:
+        view = CodecView(tiny_model, explain.upscale_bicubic(lr, 2), scale=2, window=(10, 12, 8, 8), steps=1,
+                         progress=False, **common)
+        box = lambda: view.window  # noqa: E731
+    picker = view.picker
+    assert isinstance(picker.canvas, Canvas)
+    assert any(picker.canvas in getattr(w, "children", ()) for w in view.widget.children)  # beside the output
+    assert picker.marked == pytest.approx((5, 6, 4, 4))  # the window (output px) drawn in LR px
+    updates = view.updates
+    _click(picker, 18.2, 3.7)  # LR position (18.2, 3.7) lies in output pixel (37, 8): the window centres there
+    assert box() == (33, 4, 8, 8) and view.updates == updates + 1 and picker.clicks == 1
+    assert picker.marked == pytest.approx((16.5, 2, 4, 4))
+    _click(picker, 1.0, 1.0, button=3)  # other buttons do nothing
+    _click(picker, 0.2, 23.4)  # near the top-right corner: clamped inside the image
+    assert box() == (0, 40, 8, 8) and picker.clicks == 2
+
+
+def test_views_without_ipympl_or_click_have_no_picker(tiny_model, lr, monkeypatch):
+    import explain.widgets.pick as pick
+
+    view = EnsembleView(tiny_model, lr, scale=2, size=8, cache=FeatureCache(), render=False, click=False)
+    assert view.picker is None
+    monkeypatch.setattr(pick.importlib.util, "find_spec", lambda name: None)
+    assert not pick.ipympl_available()
+    assert EnsembleView(tiny_model, lr, scale=2, size=8, cache=FeatureCache(), render=False).picker is None
+    with pytest.raises(ValueError, match="ipympl"):
+        EnsembleView(tiny_model, lr, scale=2, size=8, cache=FeatureCache(), render=False, click=True)
+
+
+def test_codec_view_window_sliders_move_the_explained_window(tiny_model, lr):
+    hr = explain.upscale_bicubic(lr, 2)
+    view = CodecView(tiny_model, hr, scale=2, window=(16, 16, 16, 16), steps=1, margin=2, cache=FeatureCache(),
+                     render=False, progress=False, click=False)
+    assert view.region == (12, 12, 24, 24)
+    first = view.result["rows"][0]
+    view.set(row=0, col=32)
+    assert view.window == (0, 32, 16, 16) and view.region == (0, 28, 20, 20)
+    assert view.result["region"] == (0, 28, 20, 20) and view.result["rows"][0] != first
+    view.controls["size"].value = 40  # the position sliders are re-ranged to keep the window inside
+    assert view.controls["col"].max == 8 and view.window[1] + 40 <= 48
+
+
+def test_a_view_displays_a_static_snapshot_too(tiny_model, lr):
+    import base64
+
+    from explain.widgets._base import STATIC_CLASS
+
+    view = EnsembleView(tiny_model, lr, scale=2, size=8, cache=FeatureCache(), render=False, click=False)
+    bundle = view.snapshot()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert f'class="{STATIC_CLASS}"' in bundle["text/html"] and bundle["image/png"] in bundle["text/html"]
+    assert bundle["text/plain"] == view.text and "initial state" in bundle["text/html"]
+    # the live widget carries the rule that hides the snapshot where widgets render
+    style = view.widget.children[0]
+    assert f".{STATIC_CLASS} {{display: none;}}" in style.value and "explain-view" in view.widget._dom_classes
+    # the summary keeps its lines (no mid-word wrapping)
+    from explain.widgets._base import text_block
+
+    assert "white-space: pre;" in text_block("a b") and "word-break: normal" in text_block("a b")
+
+
+def test_widget_latency_benchmark_times_every_pickable_view(tiny_model):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "widget_latency.py"
+    spec = importlib.util.spec_from_file_location("widget_latency", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.run({"tiny": tiny_model}, size=32, moves=2, steps=2)
+    assert [(r["view"].split()[0], r["method"]) for r in rows] == [
+        ("AttributionView", "saliency"), ("CodecView", "saliency"), ("AttributionView", "lam-2"), ("CodecView", "lam-2"),
+        ("EnsembleView", "ensemble weights")]
+    assert all(r["moves"] == 2 and 0 < r["min_s"] <= r["median_s"] <= r["max_s"] for r in rows)

@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from ..images import load_image
 from ..probes.attribution import AttributionResult
 from ..probes.faithfulness import DeletionCurve, SanityCheckResult
-from .grid import draw_block_grid
+from .grid import draw_block_grid, grid_handle, line_handle, pixel_axes
 
 WINDOW_STYLE = {"edgecolor": "#00e5ff", "linewidth": 1.6, "fill": False}
 BOX_STYLE = {"edgecolor": "#ffd400", "linewidth": 1.0, "linestyle": "--", "fill": False}
@@ -101,7 +101,7 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
     img = _lr(lr, result.lr_size)
     view = _view(result, zoom)
     panels = 5 if sr is not None else 4
-    fig = Figure(figsize=(3.3 * panels, 3.9), layout="constrained")
+    fig = Figure(figsize=(3.3 * panels, 4.5), layout="constrained")
     axes = fig.subplots(1, panels)
     shown = np.clip(result.abs_map, 0, 1) ** gamma
     win = _window_box_lr(result)
@@ -112,6 +112,7 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
     ax.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
                            **WINDOW_STYLE))
     _finish(ax, ((0, result.lr_size[0]), (0, result.lr_size[1])), "LR input (receptive box dashed)")
+    pixel_axes(ax)
 
     ax = axes[1]
     im = _show(ax, shown, view, cmap=cmap, vmin=0, vmax=1)
@@ -146,6 +147,10 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
                                **WINDOW_STYLE))
         r, c, hh, ww = result.window
         _finish(ax, view, f"SR ×{sy:g}, window {hh}×{ww} at ({r}, {c})")
+    for a in axes[1:]:
+        pixel_axes(a, left=False)
+    fig.legend(handles=_legend_handles(result, grid, receptive=True), loc="outside lower center", ncol=3,
+               fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
     return fig
@@ -172,7 +177,11 @@ def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: 
             (min(v[1][0] for v in views), max(v[1][1] for v in views)))
     mags = [np.abs(r.map).sum(0) for _, r in items]
     top = max(float(m.max()) for m in mags) or 1.0
-    fig = Figure(figsize=(3.6 * len(items), 7.4), layout="constrained")
+    # panel height from the shown box's aspect, so rows sit close together (no empty bands between them)
+    (a0, a1), (b0, b1) = view
+    panel_w = 3.4
+    panel_h = float(np.clip(panel_w * (a1 - a0) / max(1, b1 - b0), 1.4, 4.6))
+    fig = Figure(figsize=(panel_w * len(items) + 1.2, 2 * panel_h + 1.7), layout="constrained")
     axes = fig.subplots(2, len(items), squeeze=False)
     for j, ((name, res), mag) in enumerate(zip(items, mags)):
         shown = (mag / top if common_scale else res.abs_map) ** gamma
@@ -185,11 +194,24 @@ def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: 
             axes[i, j].add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0],
                                            win[0][1] - win[0][0], **WINDOW_STYLE))
             _finish(axes[i, j], view, t)
+            pixel_axes(axes[i, j], left=j == 0, bottom=i == 1)
     fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8,
-                 label="|attribution| / " + ("global max" if common_scale else "own max"))
+                 label="|attribution| / " + ("global max" if common_scale else "own max")
+                 + (f", shown ^{gamma:g}" if gamma != 1 else ""))
+    fig.legend(handles=_legend_handles(res, grid), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _legend_handles(result: AttributionResult, grid: bool, receptive: bool = False) -> list:
+    r, c, hh, ww = result.window
+    handles = [line_handle(f"explained window: {hh}×{ww} output px at ({r}, {c})", **WINDOW_STYLE)]
+    if receptive:
+        handles.append(line_handle("receptive box (LR pixels that can reach the window)", **BOX_STYLE))
+    if grid:
+        handles.append(grid_handle(result.block_size))
+    return handles
 
 
 def plot_deletion_curve(curves, *, title: str | None = None) -> Figure:
@@ -226,11 +248,14 @@ def plot_sanity_check(result: SanityCheckResult, *, max_maps: int = 4, cmap: str
     view = ((a0, a1), (b0, b1))
     fig = Figure(figsize=(2.8 * (len(idx) + 1) + 4.2, 3.4), layout="constrained")
     axes = fig.subplots(1, len(idx) + 2, width_ratios=[1] * (len(idx) + 1) + [1.6])
-    _show(axes[0], result.original, view, cmap=cmap, vmin=0, vmax=1)
+    im = _show(axes[0], result.original, view, cmap=cmap, vmin=0, vmax=1)
     _finish(axes[0], view, f"original ({result.method})")
+    pixel_axes(axes[0])
     for ax, i in zip(axes[1:], idx):
         _show(ax, result.maps[i], view, cmap=cmap, vmin=0, vmax=1)
         _finish(ax, view, f"randomised to {result.stages[i]}\nρ = {result.spearman[i]:.2f}")
+        pixel_axes(ax, left=False)
+    fig.colorbar(im, ax=list(axes[: len(idx) + 1]), shrink=0.8, label="|attribution| / own max")
     ax = axes[-1]
     x = np.arange(len(result.stages))
     ax.plot(x, result.spearman, "-o", ms=3, label="Spearman |map|")
@@ -240,6 +265,8 @@ def plot_sanity_check(result: SanityCheckResult, *, max_maps: int = 4, cmap: str
     ax.set_ylim(-1.05, 1.05)
     ax.set_xticks(x)
     ax.set_xticklabels(result.stages, rotation=60, ha="right", fontsize=7)
+    cascade = " (cumulative, output layer first)" if result.layers == "cascade" else ""
+    ax.set_xlabel("weights re-initialised" + cascade)
     ax.set_ylabel("rank correlation with original")
     ax.legend(fontsize=8)
     ax.set_title(f"randomisation ({result.layers})", fontsize=9)

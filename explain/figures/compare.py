@@ -24,26 +24,34 @@ def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)) ->
 
 
 def plot_crops(images: dict, window, captions: dict | None = None, block: int | None = None, ncols=None) -> Figure:
-    """Crops of several same-size images at ``window`` (row, col, height, width), nearest-neighbour shown.
+    """Crops of several same-size images at ``window`` (row, col, height, width), nearest-neighbour shown, with
+    the pixel coordinates of the whole image on the axes.
 
     ``block`` draws the block grid (in pixels of these images, phase 0), e.g. 8·scale for an upscaled JPEG.
     """
+    from .grid import line_handle, pixel_axes
+
     r, c, h, w = window
     n = len(images)
     ncols = ncols or n
     nrows = int(np.ceil(n / ncols))
-    fig = Figure(figsize=(2.6 * ncols, 3.0 * nrows), layout="constrained")
+    fig = Figure(figsize=(2.9 * ncols, 3.05 * nrows + (0.4 if block else 0)), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
-    for ax, (name, img) in zip(axes.ravel(), images.items()):
+    for i, (ax, (name, img)) in enumerate(zip(axes.ravel(), images.items())):
+        ax.axis("on")
         ax.imshow(np.clip(img[r: r + h, c: c + w], 0, 1), interpolation="nearest")
         if block:
             for k in range(-(r % block) + block, h, block):
                 ax.axhline(k - 0.5, color="white", lw=0.4, alpha=0.5)
             for k in range(-(c % block) + block, w, block):
                 ax.axvline(k - 0.5, color="white", lw=0.4, alpha=0.5)
-        ax.set_title(name + ("\n" + captions[name] if captions and name in captions else ""), fontsize=8)
+        ax.set_title(name + ("\n" + captions[name] if captions and name in captions else ""), fontsize=10)
+        pixel_axes(ax, "px", left=i % ncols == 0, bottom=i + ncols >= n, offset=(r, c))
+    if block:
+        fig.legend(handles=[line_handle(f"block grid every {block} px (white lines)", color="0.55", linewidth=0.8)],
+                   loc="outside lower center", fontsize=8, frameon=False)
     return fig
 
 

@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from ..probes.ensemble import AblationSeams, EnsembleResult
-from .grid import draw_block_grid
+from .grid import draw_block_grid, line_handle, pixel_axes
 
 # Shift order of the four codes (LIIF's official order): (−,−), (−,+), (+,−), (+,+) half-cells in (row, col).
 CODE_NAMES = ("up-left", "up-right", "down-left", "down-right")
@@ -28,6 +28,21 @@ def _grids(ax, result: EnsembleResult, block_size: int, grid_phase):
                     color="red", linewidth=1.4, alpha=0.9)
 
 
+def _grid_legend(fig, result: EnsembleResult, block_size: int, ncol: int = 2) -> None:
+    handles = [line_handle("LR cell boundaries (thin white lines)", color="0.55", linewidth=0.6),
+               line_handle(f"{block_size}×{block_size} LR block grid (red lines)", color="red", linewidth=1.4)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=8, frameon=False)
+
+
+def _axes_units(axes, result: EnsembleResult) -> None:
+    """Output-pixel coordinates (whole-image) on the left column and the bottom row of a grid of axes."""
+    rows, cols = axes.shape
+    for i in range(rows):
+        for j in range(cols):
+            if axes[i, j].get_images():
+                pixel_axes(axes[i, j], "output px", left=j == 0, bottom=i == rows - 1, offset=result.region[:2])
+
+
 def _code_name(result: EnsembleResult, k: int) -> str:
     return CODE_NAMES[k] if result.k == 4 else "nearest code"
 
@@ -35,7 +50,7 @@ def _code_name(result: EnsembleResult, k: int) -> str:
 def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0, 0)) -> Figure:
     """Weight map per code (top row); output, dominant code, disagreement and weighted spread (bottom row)."""
     cols = max(4, result.k)
-    fig = Figure(figsize=(3.0 * cols, 6.4), layout="constrained")
+    fig = Figure(figsize=(3.0 * cols, 7.0), layout="constrained")
     axes = fig.subplots(2, cols, squeeze=False)
     for ax in axes[0, result.k:]:
         ax.set_axis_off()
@@ -43,52 +58,53 @@ def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0,
         ax = axes[0, k]
         im = ax.imshow(result.weights[..., k], vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
         _grids(ax, result, block_size, grid_phase)
-        ax.set_title(f"weight: {_code_name(result, k)}")
-        ax.set_axis_off()
-    fig.colorbar(im, ax=axes[0, result.k - 1], shrink=0.8)
+        ax.set_title(f"weight: {_code_name(result, k)}", fontsize=10)
+    fig.colorbar(im, ax=axes[0, result.k - 1], shrink=0.8, label="area weight (0–1)")
 
     ax = axes[1, 0]
     ax.imshow(result.clipped, interpolation="nearest")
     _grids(ax, result, block_size, grid_phase)
     r, c, h, w = result.region
-    ax.set_title(f"output rows {r}–{r + h - 1}, cols {c}–{c + w - 1}", fontsize=9)
-    ax.set_axis_off()
+    ax.set_title(f"output, rows {r}–{r + h - 1}\ncols {c}–{c + w - 1}", fontsize=10)
 
     ax = axes[1, 1]
     cmap = ListedColormap(CODE_COLOURS[: result.k])
     ax.imshow(result.dominant, cmap=cmap, vmin=-0.5, vmax=result.k - 0.5, interpolation="nearest")
     _grids(ax, result, block_size, grid_phase)
-    ax.set_title("dominant code")
-    ax.set_axis_off()
+    ax.set_title("dominant code", fontsize=10)
     for k in range(result.k):
         ax.plot([], [], "s", color=CODE_COLOURS[k], label=_code_name(result, k))
     ax.legend(fontsize=7, loc="lower right", framealpha=0.7)
 
-    for ax, data, title in ((axes[1, 2], result.disagreement, "disagreement of the predictions"),
-                            (axes[1, 3], result.weighted_spread, "weighted spread around the output")):
+    for ax, data, title, label in (
+            (axes[1, 2], result.disagreement, "disagreement of\nthe predictions", "std of the predictions (RGB 0–1)"),
+            (axes[1, 3], result.weighted_spread, "weighted spread\naround the output",
+             "weighted RMS to the output (RGB 0–1)")):
         im = ax.imshow(data, cmap="magma", interpolation="nearest")
         _grids(ax, result, block_size, grid_phase)
-        ax.set_title(title, fontsize=9)
-        ax.set_axis_off()
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
     for ax in axes[1, 4:]:
         ax.set_axis_off()
+    _axes_units(axes, result)
+    _grid_legend(fig, result, block_size)
     return fig
 
 
 def plot_contributions(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0, 0)) -> Figure:
     """Each code's contribution (weight × prediction, clipped to [0, 1] for display) and their sum."""
-    fig = Figure(figsize=(3.0 * (result.k + 1), 3.4), layout="constrained")
-    axes = fig.subplots(1, result.k + 1, squeeze=False)[0]
+    fig = Figure(figsize=(3.0 * (result.k + 1), 3.9), layout="constrained")
+    axes = fig.subplots(1, result.k + 1, squeeze=False)
+    row = axes[0]
     for k in range(result.k):
-        axes[k].imshow(np.clip(result.contributions[:, :, k], 0, 1), interpolation="nearest")
-        _grids(axes[k], result, block_size, grid_phase)
-        axes[k].set_title(f"w·prediction: {_code_name(result, k)}", fontsize=9)
-        axes[k].set_axis_off()
-    axes[-1].imshow(result.clipped, interpolation="nearest")
-    _grids(axes[-1], result, block_size, grid_phase)
-    axes[-1].set_title("sum = output", fontsize=9)
-    axes[-1].set_axis_off()
+        row[k].imshow(np.clip(result.contributions[:, :, k], 0, 1), interpolation="nearest")
+        _grids(row[k], result, block_size, grid_phase)
+        row[k].set_title(f"weight × prediction:\n{_code_name(result, k)}", fontsize=10)
+    row[-1].imshow(result.clipped, interpolation="nearest")
+    _grids(row[-1], result, block_size, grid_phase)
+    row[-1].set_title("sum = output", fontsize=10)
+    _axes_units(axes, result)
+    _grid_legend(fig, result, block_size)
     return fig
 
 

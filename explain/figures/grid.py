@@ -30,3 +30,42 @@ def draw_block_grid(ax, lr_size, block_size: int = 8, grid_phase=(0, 0), *, scal
             pos = k * s - o - 0.5
             if -0.5 < pos < extent - 0.5:
                 (ax.axhline if axis == 0 else ax.axvline)(pos, **kw)
+
+
+def line_handle(label: str, **style):
+    """A legend entry drawn as a line with ``style`` (for grid lines and box outlines, which legends do not
+    pick up from axhline/Rectangle artists by themselves)."""
+    from matplotlib.lines import Line2D
+
+    style = {k: v for k, v in style.items() if k in ("color", "linewidth", "linestyle", "alpha")} | (
+        {"color": style["edgecolor"]} if "edgecolor" in style else {})
+    return Line2D([], [], label=label, **style)
+
+
+def grid_handle(block_size: int = 8, colour: str = "white", what: str = "JPEG block grid"):
+    """The legend entry of the block grid (drawn grey when the grid is white, so it shows on the legend)."""
+    shown = "0.55" if colour == "white" else colour
+    return line_handle(f"{block_size}×{block_size} {what} ({colour} lines)", color=shown,
+                       linewidth=GRID_STYLE["linewidth"] * 1.5)
+
+
+def pixel_axes(ax, units: str = "LR px", *, left: bool = True, bottom: bool = True, size: int = 7,
+               offset=(0, 0)) -> None:
+    """Show an image axis' pixel coordinates with their units (row on the left, column at the bottom);
+    ``offset`` (row, col) is added to the labels (an image of a region drawn from 0, labelled in whole-image
+    pixels)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    ax.set_axis_on()
+    for axis, off, lim in ((ax.yaxis, offset[0], ax.get_ylim()), (ax.xaxis, offset[1], ax.get_xlim())):
+        # round numbers in whole-image pixels (this also undoes set_xticks([]) of figures that hid the ticks)
+        lo, hi = sorted(lim)
+        ticks = MaxNLocator(nbins=5, steps=[1, 2, 4, 8, 10], integer=True).tick_values(lo + off, hi + off)
+        axis.set_major_locator(FixedLocator([t - off for t in ticks if lo <= t - off <= hi]))
+        if off:
+            axis.set_major_formatter(FuncFormatter(lambda v, _pos, o=off: f"{v + o:.0f}"))
+    ax.tick_params(labelsize=size, length=2, labelleft=left, labelbottom=bottom, left=left, bottom=bottom)
+    if left:
+        ax.set_ylabel(f"row ({units})", fontsize=size + 1)
+    if bottom:
+        ax.set_xlabel(f"column ({units})", fontsize=size + 1)

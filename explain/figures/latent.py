@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from ..images import load_image
 from ..probes.latent import LatentFeatures
-from .grid import draw_block_grid
+from .grid import draw_block_grid, grid_handle, line_handle, pixel_axes
 
 
 def _lr_panel(ax, lr, result: LatentFeatures, title: str = "LR input"):
@@ -28,7 +28,7 @@ def _lr_panel(ax, lr, result: LatentFeatures, title: str = "LR input"):
 def plot_latent_pca(result: LatentFeatures, lr=None) -> Figure:
     """PCA-RGB view of the latent grid (next to the LR image when given), both with the block grid."""
     panels = 2 if lr is not None else 1
-    fig = Figure(figsize=(4.2 * panels, 4.4), layout="constrained")
+    fig = Figure(figsize=(3.9 * panels, 5.2), layout="constrained")
     axes = fig.subplots(1, panels, squeeze=False)[0]
     if lr is not None:
         _lr_panel(axes[0], lr, result)
@@ -37,7 +37,9 @@ def plot_latent_pca(result: LatentFeatures, lr=None) -> Figure:
     draw_block_grid(ax, result.size, result.block_size, result.grid_phase)
     evr = result.explained_variance_ratio[:3]
     ax.set_title("latent PCA → RGB\nexplained " + ", ".join(f"{100 * v:.1f}%" for v in evr))
-    ax.set_axis_off()
+    for j, a in enumerate(axes):
+        pixel_axes(a, left=j == 0)
+    fig.legend(handles=[grid_handle(result.block_size)], loc="outside lower center", fontsize=8, frameon=False)
     return fig
 
 
@@ -63,17 +65,19 @@ def plot_top_channels(result: LatentFeatures, by: str = "variance", k: int | Non
     n = len(channels)
     cols = max(1, min(cols, n))
     rows = int(np.ceil(n / cols))
-    fig = Figure(figsize=(2.6 * cols, 2.7 * rows + 0.4), layout="constrained")
+    fig = Figure(figsize=(3.2 * cols, 3.1 * rows + 0.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for ax in axes[n:]:
         ax.set_axis_off()
     for ax, ch in zip(axes, channels):
         im = ax.imshow(result.features[ch], cmap="viridis", interpolation="nearest")
         draw_block_grid(ax, result.size, result.block_size, result.grid_phase)
-        ax.set_title(f"ch {ch}: P={result.periodicity[ch]:.2f} B={result.boundary_response[ch]:.2f}", fontsize=9)
-        ax.set_axis_off()
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_title(f"ch {ch}: P={result.periodicity[ch]:.2f} B={result.boundary_response[ch]:.2f}", fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8, label=f"channel {ch} value")
+    for j, ax in enumerate(axes[:n]):
+        pixel_axes(ax, left=j % cols == 0, bottom=j + cols >= n)
     fig.suptitle(f"top channels by {by} (periodicity chance level {result.periodicity_chance:.2f})")
+    fig.legend(handles=[grid_handle(result.block_size)], loc="outside lower center", fontsize=8, frameon=False)
     return fig
 
 
@@ -99,23 +103,32 @@ def plot_feature_difference(result: LatentFeatures, lr=None, k: int = 4) -> Figu
         raise ValueError("this result has no difference maps: call latent_features(..., reference=clean_image)")
     channels = result.top_difference[: int(k)]
     panels = 1 + (lr is not None) + len(channels)
-    fig = Figure(figsize=(3.2 * panels, 3.6), layout="constrained")
-    axes = fig.subplots(1, panels, squeeze=False)[0]
+    cols = min(panels, 3)  # at most 3 a row, so titles and colour bars stay readable
+    rows = int(np.ceil(panels / cols))
+    fig = Figure(figsize=(3.7 * cols, 3.5 * rows + 0.5), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    flat = axes.ravel()
+    for ax in flat[panels:]:
+        ax.set_axis_off()
     i = 0
     if lr is not None:
-        _lr_panel(axes[0], lr, result, "compressed LR")
+        _lr_panel(flat[0], lr, result, "compressed LR")
         i = 1
-    im = axes[i].imshow(result.difference_norm, cmap="magma", interpolation="nearest")
-    draw_block_grid(axes[i], result.size, result.block_size, result.grid_phase)
-    axes[i].set_title("‖f(compressed) − f(clean)‖₂")
-    axes[i].set_axis_off()
-    fig.colorbar(im, ax=axes[i], shrink=0.8)
-    for ax, ch in zip(axes[i + 1:], channels):
+    im = flat[i].imshow(result.difference_norm, cmap="magma", interpolation="nearest")
+    draw_block_grid(flat[i], result.size, result.block_size, result.grid_phase)
+    flat[i].set_title("‖f(compressed) − f(clean)‖₂", fontsize=10)
+    fig.colorbar(im, ax=flat[i], shrink=0.8, label="L2 change of the code")
+    for ax, ch in zip(flat[i + 1:], channels):
         d = result.channel_difference[ch]
         lim = float(np.abs(d).max()) or 1.0
         im = ax.imshow(d, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
         draw_block_grid(ax, result.size, result.block_size, result.grid_phase, color="black", alpha=0.4)
-        ax.set_title(f"ch {ch}: mean |Δ| {result.channel_difference_mean[ch]:.3g}", fontsize=9)
-        ax.set_axis_off()
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_title(f"channel {ch}: mean |Δ| {result.channel_difference_mean[ch]:.3g}", fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8, label=f"Δ channel {ch} (compressed − clean)")
+    for j, ax in enumerate(flat[:panels]):
+        pixel_axes(ax, left=j % cols == 0, bottom=j + cols >= panels)
+    b = result.block_size
+    fig.legend(handles=[grid_handle(b), line_handle(f"{b}×{b} JPEG block grid on the Δ maps (grey lines)",
+                                                    color="black", alpha=0.4)],
+               loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     return fig

@@ -6,37 +6,35 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import CheckpointError, model_from_checkpoint_dict, read_checkpoint, save_model, sha256_of
+from ..paths import assets_dir
+from .checkpoint import CheckpointError, model_from_checkpoint_dict, read_checkpoint, save_model
 from .liif import LIIF, LatentGrid, LIIFConfig, QueryInternals
+from .sources import accepted_names, present_packaged, resolve
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-SHIPPED = ("liif-clean", "liif-jpeg")
+# The folder of the packaged weights and model cards (package data; the checkout's assets/ in a source tree).
+ASSETS = assets_dir()
+# The packaged models present in this install (the official liif-edsr comes from the cache: see .weights).
+SHIPPED = present_packaged()
 
 
 def load_model(path_or_name, device=None) -> LIIF:
-    """Load a shipped model by name (``"liif-clean"``, ``"liif-jpeg"``) or any checkpoint file.
+    """Load a model by name (see :mod:`explain.models.names`) or any checkpoint file.
 
-    Shipped weights are checked against the sha256 recorded in their model card. The model is returned
-    in eval mode on ``device`` (default CPU).
+    ``"liif-edsr"`` is the official checkpoint, fetched into the user cache on first use (see
+    :mod:`explain.models.weights`) and checked against the sha256 recorded there; packaged weights are checked
+    against the sha256 of their model card. The model is returned in eval mode on ``device`` (default CPU).
     """
-    import json
     import os
 
     device = _checked_device(device)
     if isinstance(path_or_name, LIIF):
         return path_or_name.to(device) if device is not None else path_or_name
     if not isinstance(path_or_name, (str, os.PathLike)):
-        raise TypeError(f"load_model takes a shipped name {SHIPPED}, a checkpoint path or a LIIF model, "
+        raise TypeError(f"load_model takes a model name {accepted_names()}, a checkpoint path or a LIIF model, "
                         f"got {type(path_or_name).__name__}")
     name = str(path_or_name)
-    card = None
-    if name in SHIPPED:
-        path = ASSETS / f"{name}.pt"
-        card_path = ASSETS / f"{name}.json"
-        if not path.exists():
-            raise ValueError(f"shipped model {name!r} is missing ({path}); the package install is incomplete")
-        if card_path.exists():
-            card = json.loads(card_path.read_text())
+    if name in accepted_names():
+        path = resolve(name)
     else:
         path = Path(name)
         try:
@@ -44,11 +42,8 @@ def load_model(path_or_name, device=None) -> LIIF:
         except OSError:  # e.g. a name longer than the file system allows
             found = False
         if not found:
-            raise ValueError(f"no checkpoint file {name!r} and no shipped model of that name (shipped: {SHIPPED})")
-    if card and card.get("sha256"):
-        digest = sha256_of(path)
-        if digest != card["sha256"]:
-            raise CheckpointError(f"{path} has sha256 {digest}, its model card says {card['sha256']}")
+            raise ValueError(f"no checkpoint file {name!r} and no model of that name "
+                             f"(names: {', '.join(accepted_names())})")
     model, meta = model_from_checkpoint_dict(read_checkpoint(path), str(path))
     model.meta = meta
     model.name = name

@@ -11,6 +11,7 @@ Two formats are read:
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import torch
@@ -40,15 +41,38 @@ def read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist")
+    kind = _file_kind(path)
+    if kind != "torch":
+        raise CheckpointError(f"{str(path)!r} is not a PyTorch checkpoint ({kind})")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files (RuntimeError, KeyError, EOFError, …)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"cannot read checkpoint {str(path)!r} (truncated, corrupt or not a torch file): "
-                              f"{first}") from None
+        raise CheckpointError(f"cannot read checkpoint {str(path)!r} (truncated or corrupt): {first}") from None
     if not isinstance(obj, dict):
         raise CheckpointError(f"checkpoint {str(path)!r} holds a {type(obj).__name__}, not a dict")
     return obj
+
+
+def _file_kind(path: Path) -> str:
+    """``"torch"`` for what may be a torch.save file (a zip archive with a ``data.pkl``, a damaged zip, or a
+    legacy pickle), else a few words on what the file is instead."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "torch"  # a zip that does not open: most likely a truncated checkpoint; torch.load says why
+        if not any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            return "a zip archive without the data.pkl of a torch.save file"
+        return "torch"
+    if head[0] == 0x80:  # pickle protocol 2+: torch.save's legacy format
+        return "torch"
+    return "neither a torch.save zip archive nor a legacy pickle"
 
 
 def model_from_checkpoint_dict(obj: dict, source: str = "checkpoint") -> tuple[LIIF, dict]:

@@ -53,12 +53,13 @@ from ..images import DEFAULT_IMAGES, downscale
 from ..metrics import blocking_stats, rgb_to_y
 from ..models import LIIF, load_model
 from ..models.names import JPEG_TWIN
+from ..paths import shared_data
 from ..upscale import upscale
 from ._common import check_scale, fmt, image_sources, images_from_args, load_hr, save_figure, spearman, write_json
 
 VARIANTS = ("fp16", "int8", "prune50", "prune70", "prune90")
 DEFAULT_CONDITIONS = ("jpeg10", "jpeg30", "jpeg50")
-TRAIN_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "train"
+TRAIN_ROOT = shared_data("train")  # None in an installed copy
 PATCH = 16  # LR pixels per patch side: 2×2 JPEG blocks
 VISIBLE = 1.0 / 255.0  # RMS disagreement of one 8-bit grey level
 
@@ -224,7 +225,7 @@ def knn_rarity(queries: np.ndarray, bank: np.ndarray, k: int = 5, exclude: np.nd
 def _bank_sources(bank, evaluated: Sequence[str], bank_images: int, seed: int) -> tuple[str, list]:
     """(description, [(name, source)]) of the training-like images for the rarity bank."""
     if bank is None:
-        if TRAIN_ROOT.is_dir():
+        if TRAIN_ROOT is not None and TRAIN_ROOT.is_dir():
             bank = TRAIN_ROOT
         else:
             names = [n for n in DEFAULT_IMAGES if n not in evaluated]

@@ -17,10 +17,10 @@ PRESETS = {
     # liif-clean; they left assets/, git history keeps them).
     "cpu": dict(model=dict(n_resblocks=8, channels=64, skip="bicubic"), batch_size=8, queries=576, lr=4e-4,
                 warmup_steps=200, milestones=[40_000, 60_000], steps=80_000),
-    # How the shipped twins were made on the 2-core CPU: the official EDSR-baseline-LIIF fine-tuned for 3,000 steps
+    # How the shipped twins were made on the 2-core CPU: the official EDSR-baseline-LIIF fine-tuned for 2,400 steps
     # (--degradation jpeg → liif-edsr-jpeg with 30 % clean patches; --degradation none → the control liif-edsr-clean).
     "finetune": dict(model=dict(n_resblocks=16, channels=64, skip="none"), init_from=OFFICIAL, batch_size=8,
-                     queries=576, lr=1e-4, warmup_steps=200, milestones=[1900, 2550], steps=3000, jpeg_qmin=10,
+                     queries=576, lr=1e-4, warmup_steps=200, milestones=[1900, 2250], steps=2400, jpeg_qmin=10,
                      jpeg_qmax=80, jpeg_clean_fraction=0.3, validate_every=500, keep_snapshots=True),
     # The same fine-tune at the paper's batch and query counts, for one CUDA GPU; batches are made by 8 background
     # processes. Not yet run on a GPU by this project: measure with benchmarks/train_step.py --preset gpu first.

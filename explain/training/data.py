@@ -18,17 +18,23 @@ from PIL import Image
 from ..codecs import jpeg_roundtrip_uint8
 from ..images import resize_uint8
 from ..models.coords import pixel_centres
+from ..paths import shared_data
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 # Benchmark sets must never be trained on.
 BENCHMARK_NAMES = {"bench", "set5", "set14", "bsd100", "b100", "urban100", "manga109", "classic5", "live1",
                    "div2k_valid", "div2k-valid"}
-DEFAULT_TRAIN_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "train"
+# <checkout>/../shared/data/train in a source checkout; an installed copy has no default (None).
+DEFAULT_TRAIN_ROOT = shared_data("train")
 
 
 def default_train_folders() -> list[Path]:
+    if DEFAULT_TRAIN_ROOT is None:
+        raise ValueError("there are no default training folders outside a source checkout of liif-explain; "
+                         "give the image folders with --folders")
     if not DEFAULT_TRAIN_ROOT.is_dir():
-        raise ValueError(f"default training data {DEFAULT_TRAIN_ROOT} is not there; pass folders explicitly")
+        raise ValueError(f"default training data {DEFAULT_TRAIN_ROOT} is not there; give the image folders with "
+                         "--folders")
     return sorted(p for p in DEFAULT_TRAIN_ROOT.iterdir() if p.is_dir())
 
 

@@ -8,17 +8,21 @@ are cached per (model, image) in a shared :class:`FeatureCache`, so moving a win
     LatentView       model / view / ranking → latent PCA, top channels, channel scores, clean-vs-compressed
     EnsembleView     region / model → the four ensemble weights, predictions, disagreement
     ScaleView        scale slider → LIIF vs bicubic at any scale
-    CodecView        codec / quality / bit rate → decoded LR, artefacts, upscales, attribution statistics
+    CodecView        codec / quality / bit rate / window → decoded LR, artefacts, upscales, attribution statistics
+
+The attribution, ensemble and codec views also take a click on their image to move the window (ipympl, in the
+``lab`` extra; :class:`WindowPicker`). Every view displays a static snapshot of its initial state too.
 """
 
-from .attribution import AttributionView, ipympl_available
+from .attribution import AttributionView
 from .cache import FeatureCache, default_cache, image_hash
 from .codecs import CodecView
 from .ensemble import EnsembleView
 from .latent import LatentView
+from .pick import WindowPicker, ipympl_available
 from .rate_distortion import RateDistortionCurve, format_curves, plot_rate_distortion, rate_distortion
 from .scale import ScaleView
 
 __all__ = ["AttributionView", "LatentView", "EnsembleView", "ScaleView", "CodecView", "FeatureCache",
            "default_cache", "image_hash", "ipympl_available", "rate_distortion", "plot_rate_distortion",
-           "format_curves", "RateDistortionCurve"]
+           "format_curves", "RateDistortionCurve", "WindowPicker"]

@@ -4,15 +4,23 @@ A view holds plain results so that tests (and users) can inspect them without a 
 ``value`` programmatically and the view recomputes synchronously (ipywidgets' ``observe``), exactly as a
 slider drag in JupyterLab would. Only what a control affects is recomputed; encoder features come from a
 shared :class:`~explain.widgets.cache.FeatureCache`.
+
+Static first: displaying a view also displays a static snapshot of its initial figure and numbers (an HTML
+output with the PNG inline), so renderers without a live kernel or widget support (nbviewer, GitHub, an
+HTML export opened offline) still show the result. Where the widgets render, a style rule carried by the
+view hides that snapshot, so a live notebook shows each figure once. Progress bars of a computation are
+drawn inside the view and cleared when it ends.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 from collections.abc import Mapping
 
 import ipywidgets as widgets
+import numpy as np
 from IPython.display import HTML, Image, display
 
 from ..models import LIIF, load_model
@@ -63,6 +71,8 @@ class View:
         self.render = bool(render)
         self.controls: dict[str, widgets.Widget] = {}
         self.output = widgets.Output()
+        self.progress_area = widgets.Output()  # tqdm bars of a running computation; cleared when it ends
+        self.picker = None  # a WindowPicker where the view lets you click to pick
         self.result = None
         self.figure = None
         self.text = ""
@@ -112,15 +122,22 @@ class View:
         """Recompute from the current control values and redraw."""
         self._sync_controls()
         try:
-            result, figure, text = self._compute()
+            with self.progress_area:
+                result, figure, text = self._compute()
         except ValueError as exc:  # bad input from a control: show it, keep the previous result
             self.error = str(exc)
             self._show_error()
             return
+        finally:
+            clear_progress(self.progress_area)
         self.error = None
         self.result, self.figure, self.text = result, figure, text
         self.updates += 1
+        self._mark_window()
         self._show()
+
+    def _mark_window(self) -> None:
+        """Mark the current window on the pick canvas (override where the view has one)."""
 
     def _sync_controls(self) -> None:
         """Enable/disable or re-range controls that depend on others (override)."""
@@ -136,7 +153,7 @@ class View:
         with self.output:
             show_figure(self.figure)
             if self.text:
-                display(HTML(f"<pre>{html.escape(self.text)}</pre>"))
+                display(HTML(text_block(self.text)))
 
     def _show_error(self) -> None:
         if not self.render:
@@ -151,21 +168,124 @@ class View:
     @property
     def widget(self) -> widgets.Widget:
         """The whole view (controls above the output) for display in a notebook."""
-        parts = [widgets.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-        return widgets.VBox(parts + [self._control_box(), *self._extra_widgets(), self.output])
+        if getattr(self, "_widget", None) is None:
+            style = widgets.HTML(f"<style>.{STATIC_CLASS} {{display: none;}}</style>",
+                                 layout=widgets.Layout(display="none"))
+            parts = [style] + ([widgets.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else [])
+            body = [self.output] if self.picker is None else [widgets.HBox(
+                [self.picker.canvas, self.output], layout=widgets.Layout(align_items="flex-start",
+                                                                         flex_flow="row wrap"))]
+            self._widget = widgets.VBox(parts + [self._control_box(), self.progress_area, *body,
+                                                 *self._extra_widgets()])
+            self._widget.add_class(VIEW_CLASS)  # hooks for styling and for the browser test
+            self.output.add_class(f"{VIEW_CLASS}-output")
+            if self.picker is not None:
+                self.picker.canvas.add_class(f"{VIEW_CLASS}-picker")
+        return self._widget
 
     def _extra_widgets(self) -> list:
         return []
 
+    def snapshot(self) -> dict:
+        """A static MIME bundle of the current figure and numbers: text/html (PNG inline, in a container
+        the live view hides), image/png and text/plain."""
+        png = figure_png(self.figure) if self.figure is not None else b""
+        data = base64.b64encode(png).decode("ascii")
+        caption = html.escape(f"{self.title or type(self).__name__}: initial state (static copy for renderers "
+                              "without widgets)")
+        body = (f'<div class="{STATIC_CLASS}"><p><i>{caption}</i></p>'
+                + (f'<img src="data:image/png;base64,{data}" alt="{caption}"/>' if png else "")
+                + (text_block(self.text) if self.text else "") + "</div>")
+        bundle = {"text/html": body, "text/plain": self.text or caption}
+        if png:
+            bundle["image/png"] = data
+        return bundle
+
     def _ipython_display_(self) -> None:
         display(self.widget)
+        display(self.snapshot(), raw=True)
+
+
+STATIC_CLASS = "explain-static-view"  # the snapshot container a rendered view hides
+VIEW_CLASS = "explain-view"  # the CSS class of a view's widget (its output: explain-view-output)
+
+
+def figure_png(figure, dpi: int = 90) -> bytes:
+    """A matplotlib Figure as PNG bytes."""
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+class SquareWindowPicking:
+    """Click-to-pick for views whose window is a square of output pixels set by "row", "col" and "size"
+    sliders over an image of ``lr_shape`` (h, w) upscaled to ``out_size`` (H, W)."""
+
+    out_size: tuple[int, int]
+    lr_shape: tuple[int, int]
+    picker = None
+
+    def _make_picker(self, image, click, **kw) -> None:
+        from .pick import WindowPicker, ipympl_available
+
+        if click is None:
+            click = ipympl_available()
+        if click:
+            if not ipympl_available():
+                raise ValueError("click=True needs ipympl (pip install -e '.[lab]')")
+            self.picker = WindowPicker(image, self._on_pick_lr, **kw)
+
+    def _square_window(self) -> tuple[int, int, int, int]:
+        side = self.value("size")
+        return self.value("row"), self.value("col"), side, side
+
+    def pick(self, row: int, col: int) -> None:
+        """Centre the window on output pixel (row, col) (clamped to the image) and update."""
+        H, W = self.out_size
+        side = self.value("size")
+        self.set(row=int(np.clip(int(row) - side // 2, 0, H - side)),
+                 col=int(np.clip(int(col) - side // 2, 0, W - side)))
+
+    def _per_lr_pixel(self) -> tuple[float, float]:
+        return self.out_size[0] / self.lr_shape[0], self.out_size[1] / self.lr_shape[1]
+
+    def _on_pick_lr(self, row: float, col: float) -> None:
+        """Centre the window on the output pixel under image position (row, col) (pixel-centre frame)."""
+        sy, sx = self._per_lr_pixel()
+        self.pick(int((row + 0.5) * sy), int((col + 0.5) * sx))
+
+    def on_click(self, event) -> None:
+        """Matplotlib button-press handler: ``event.xdata``/``ydata`` are positions in the picked image's
+        pixels (as drawn on the pick canvas); events outside the axes are ignored."""
+        if event is None or getattr(event, "inaxes", None) is None or event.xdata is None or event.ydata is None:
+            return
+        self._on_pick_lr(event.ydata, event.xdata)
+
+    def _mark_window(self) -> None:
+        if self.picker is not None:
+            r, c, hh, ww = self._square_window()
+            sy, sx = self._per_lr_pixel()
+            self.picker.mark((r / sy, c / sx, hh / sy, ww / sx))
+
+
+def clear_progress(area: widgets.Output) -> None:
+    """Remove the progress bars drawn into ``area`` (only under a kernel: elsewhere there is nothing to clear,
+    and IPython's clear_output would print terminal escape codes)."""
+    from IPython import get_ipython
+
+    if getattr(get_ipython(), "kernel", None) is not None:
+        area.clear_output()
 
 
 def show_figure(figure, dpi: int = 90) -> None:
     """Display a matplotlib Figure as a PNG, whatever the notebook's matplotlib backend (inline or ipympl)."""
-    buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi)
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=figure_png(figure, dpi), format="png"))
+
+
+def text_block(text: str) -> str:
+    """``text`` as preformatted HTML that keeps its lines (scrolls sideways instead of breaking words)."""
+    return ('<pre style="white-space: pre; overflow-x: auto; word-break: normal; overflow-wrap: normal; '
+            f'font-size: 12px; margin: 4px 0">{html.escape(text)}</pre>')
 
 
 def slider(description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:

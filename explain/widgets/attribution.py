@@ -1,7 +1,7 @@
-"""Interactive gradient attribution: window (sliders, or a click where ipympl is installed), method, steps,
-baseline and target → :func:`explain.attribute` per model → :func:`plot_attribution` (one model, with the SR
-output) or :func:`plot_attribution_comparison` (several side by side), plus a table of DI and block shares
-and, on request, Adebayo et al.'s randomisation test (:func:`explain.sanity_check`).
+"""Interactive gradient attribution: window (sliders, or a click on the LR image where ipympl is installed),
+method, steps, baseline and target → :func:`explain.attribute` per model → :func:`plot_attribution` (one
+model, with the SR output) or :func:`plot_attribution_comparison` (several side by side), plus a table of DI
+and block shares and, on request, Adebayo et al.'s randomisation test (:func:`explain.sanity_check`).
 
 Windows are (row, col, height, width) in pixels of the SR output of size (round(h·scale), round(w·scale)).
 Attributions are memoised per (model, image, settings): returning to a window costs nothing, and the SR
@@ -9,8 +9,6 @@ panel is queried from cached encoder features (only the displayed region).
 """
 
 from __future__ import annotations
-
-import importlib.util
 
 import ipywidgets as widgets
 import numpy as np
@@ -20,22 +18,14 @@ from ..figures.attribution import displayed_output_box
 from ..images import load_image
 from ..probes import METHODS, attribute, sanity_check
 from ..upscale import output_size
-from ._base import View, as_models, dropdown, show_figure, slider
+from ._base import SquareWindowPicking, View, as_models, clear_progress, dropdown, show_figure, slider
+from .pick import ipympl_available  # noqa: F401  (re-exported: where clicks can be used)
 
 BASELINES = (("zero (black)", "zero"), ("blur", "blur"), ("JPEG at low quality", "jpeg"),
              ("8×8 block means", "block_mean"))
 
 
-def ipympl_available() -> bool:
-    """True when clicks can be used: ipympl is installed and matplotlib's backend is the widget backend."""
-    if importlib.util.find_spec("ipympl") is None:
-        return False
-    import matplotlib
-
-    return "ipympl" in matplotlib.get_backend().lower() or "widget" in matplotlib.get_backend().lower()
-
-
-class AttributionView(View):
+class AttributionView(SquareWindowPicking, View):
     """Attribution of an SR window for one or more models.
 
     models:       a model, a shipped name / path, or a dict name → model (two or more: side by side).
@@ -45,8 +35,9 @@ class AttributionView(View):
     method, steps, baseline ("zero", "blur", "jpeg", "block_mean"; used by methods that take one), target
                   ("mean" / "gradient"), jpeg_quality (of the "jpeg" baseline), sigma, grid_phase,
                   block_size: as in :func:`explain.attribute`.
-    click:        None (default) uses clicks when :func:`ipympl_available`; False never.
-    progress:     show tqdm progress bars while attributing.
+    click:        show the LR image on a canvas where a click moves the window there (the current window
+                  is marked); None (default): when ipympl is installed (:func:`ipympl_available`).
+    progress:     show tqdm progress bars (inside the view, cleared when done) while attributing.
 
     After each update: ``results`` (name → AttributionResult), ``result`` (the first), ``figure``, ``text``,
     ``rows`` (one dict of statistics per model); after :meth:`run_sanity_check`: ``sanity``,
@@ -87,7 +78,9 @@ class AttributionView(View):
             "steps": slider("steps", steps, 1, max(max_steps, steps)),
             "baseline": dropdown("baseline", BASELINES, baseline),
             "target": dropdown("target", ["mean", "gradient"], target),
-            "common_scale": widgets.Checkbox(value=False, description="one colour scale for all models"),
+            "common_scale": widgets.Checkbox(value=False, description="one colour scale for all models",
+                                             style={"description_width": "initial"},
+                                             layout=widgets.Layout(width="auto")),  # the whole label, not "mo…"
             "gamma": widgets.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.1, description="display γ",
                                          continuous_update=False),
         }
@@ -97,50 +90,18 @@ class AttributionView(View):
         self.sanity_button = widgets.Button(description="sanity check (randomise weights)",
                                             layout=widgets.Layout(width="auto"))
         self.sanity_button.on_click(lambda _b: self.run_sanity_check())
-        self.pick_figure = None
-        self._pick_ax = None
-        if click is None:
-            click = ipympl_available()
-        if click:
-            self._make_pick_figure()
+        self.lr_shape = self.lr.shape[:2]
+        self._make_picker(self.lr, click, units="LR px")
         self._wire()
         self.update()
 
     # ------------------------------------------------------------------------------------- window
     @property
     def window(self) -> tuple[int, int, int, int]:
-        side = self.value("size")
-        return self.value("row"), self.value("col"), side, side
-
-    def pick(self, row: int, col: int) -> None:
-        """Centre the window on output pixel (row, col) (clamped to the image) and update."""
-        H, W = self.out_size
-        side = self.value("size")
-        r = int(np.clip(int(row) - side // 2, 0, H - side))
-        c = int(np.clip(int(col) - side // 2, 0, W - side))
-        self.set(row=r, col=c)
-
-    def on_click(self, event) -> None:
-        """Matplotlib button-press handler for the pick figure (LR image drawn in LR pixel units)."""
-        if event is None or getattr(event, "inaxes", None) is None or event.xdata is None or event.ydata is None:
-            return
-        sy, sx = self.out_size[0] / self.lr.shape[0], self.out_size[1] / self.lr.shape[1]
-        self.pick(int((event.ydata + 0.5) * sy), int((event.xdata + 0.5) * sx))
-
-    def _make_pick_figure(self) -> None:
-        import matplotlib.pyplot as plt
-
-        with plt.ioff():
-            fig, ax = plt.subplots(figsize=(4, 4))
-        ax.imshow(self.lr, interpolation="nearest")
-        ax.set_title("click to move the window", fontsize=9)
-        ax.set_axis_off()
-        fig.canvas.mpl_connect("button_press_event", self.on_click)
-        self.pick_figure, self._pick_ax = fig, ax
+        return self._square_window()
 
     def _extra_widgets(self) -> list:
-        extra = [self.pick_figure.canvas] if self.pick_figure is not None else []
-        return extra + [self.sanity_button, self.sanity_output]
+        return [self.sanity_button, self.sanity_output]
 
     # ------------------------------------------------------------------------------------- compute
     def _sync_controls(self) -> None:
@@ -198,8 +159,10 @@ class AttributionView(View):
         kw = self._settings()
         key = (self.cache.model_key(model), "sanity", self.cache.key(model, self.lr)[1], self.scale, self.window,
                layers, tuple(sorted(kw.items())))
-        self.sanity = self.cache.memo(key, lambda: sanity_check(model, self.lr, self.window, self.scale,
-                                                                layers=layers, progress=self.progress, **kw))
+        with self.progress_area:
+            self.sanity = self.cache.memo(key, lambda: sanity_check(model, self.lr, self.window, self.scale,
+                                                                    layers=layers, progress=self.progress, **kw))
+        clear_progress(self.progress_area)
         self.sanity_figure = plot_sanity_check(self.sanity)
         if self.render:
             self.sanity_output.clear_output(wait=True)

@@ -1,6 +1,6 @@
-"""Interactive codec comparison: codec and quality (or target bit rate) pickers → the decoded LR image, its
-artefacts, the SR results of each model and bicubic around a window, PSNR-Y, and attribution statistics
-(DI, block shares) of that window per model.
+"""Interactive codec comparison: codec and quality (or target bit rate) pickers and a window (sliders, or a
+click on the image) → the decoded LR image, its artefacts, the SR results of each model and bicubic around
+the window, PSNR-Y, and attribution statistics (DI, block shares) of that window per model.
 
 The HR image is downscaled ×scale (PIL bicubic) to a clean LR image, which each codec compresses. Windows
 are (row, col, height, width) in HR pixels; the crops show the window plus ``margin`` LR pixels around it.
@@ -18,19 +18,21 @@ from ..figures import plot_crops
 from ..images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from ..metrics import psnr_y
 from ..probes import attribute
-from ._base import View, as_models, box_or_centre, dropdown, slider
+from ._base import SquareWindowPicking, View, as_models, box_or_centre, dropdown, slider
 from .attribution import format_rows, summary_row
 from .cache import image_hash
 
 MODES = ("setting", "target bpp")
 
 
-class CodecView(View):
+class CodecView(SquareWindowPicking, View):
     """Compress the LR image with a chosen codec and look at what the upscalers make of it.
 
     models:   a model, a shipped name / path or a dict name → model.
     hr:       the HR original (cropped to a multiple of ``scale``); scale: integer downscale factor.
-    window:   HR (row, col, height, width) explained and shown (default: a 32×32 square at the centre).
+    window:   HR (row, col, side, side) explained and shown (default: a 32×32 square at the centre); moved
+              with the sliders, or by a click on the clean LR image (``click``; None: when ipympl is
+              installed), which marks the current window.
     codec, quality (jpeg, webp, avif), rate (jpeg2000 compression ratio), bpp and mode ("setting" or
     "target bpp"): initial picker values. ``subsampling`` is passed to the codecs that take it.
     attribution: compute attribution statistics (``method``, ``steps``, ``target`` as in
@@ -45,7 +47,8 @@ class CodecView(View):
     def __init__(self, models, hr, scale: int = 4, window=None, codec: str = "jpeg", quality: int = 20,
                  rate: float = 40.0, bpp: float = 1.0, mode: str = "setting", subsampling: str = "4:2:0",
                  margin: int = 8, attribution: bool = True, method: str = "lam", steps: int = 8,
-                 target: str = "mean", progress: bool = True, cache=None, render: bool = True):
+                 target: str = "mean", progress: bool = True, click: bool | None = None, cache=None,
+                 render: bool = True):
         super().__init__(cache, render)
         if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
             raise ValueError(f"scale must be a positive integer, got {scale!r}")
@@ -59,25 +62,45 @@ class CodecView(View):
         self.hr = crop_to_multiple(load_image(hr), self.scale)
         self.lr_clean = downscale(self.hr, self.scale)
         self._clean_key = image_hash(self.lr_clean)
-        H, W = self.hr.shape[:2]
-        self.window = r, c, hh, ww = box_or_centre(window, (H, W), 32, "window")
-        m = int(margin) * self.scale
-        self.region = (max(0, r - m), max(0, c - m), min(H, r + hh + m) - max(0, r - m),
-                       min(W, c + ww + m) - max(0, c - m))
+        H, W = self.out_size = self.hr.shape[:2]
+        self.lr_shape = self.lr_clean.shape[:2]
+        r, c, hh, ww = box_or_centre(window, (H, W), 32, "window")
+        if hh != ww:
+            raise ValueError(f"the view uses square windows, got {hh}×{ww}")
+        self.margin = int(margin) * self.scale
         self.subsampling, self.method, self.steps, self.progress = subsampling, method, int(steps), bool(progress)
         self.target = target
+        wide = {"description_width": "initial"}  # labels in full ("JPEG 2000 ratio", not "JPEG 200…")
         self.controls = {
             "codec": dropdown("codec", codecs, codec),
-            "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pick by"),
+            "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pick by", style=wide),
             "quality": slider("quality", quality, 1, 100),
             "rate": widgets.FloatLogSlider(value=float(rate), base=10, min=0.3, max=2.7, step=0.05,
-                                           description="JPEG 2000 ratio", continuous_update=False),
+                                           description="JPEG 2000 ratio", continuous_update=False, style=wide),
             "bpp": widgets.FloatSlider(value=float(bpp), min=0.1, max=4.0, step=0.05, description="target bpp",
-                                       continuous_update=False),
-            "attribution": widgets.Checkbox(value=bool(attribution), description="attribution statistics"),
+                                       continuous_update=False, style=wide),
+            "size": slider("window side (HR px)", hh, 1, min(H, W, 128)),
+            "row": slider("row", r, 0, H - hh),
+            "col": slider("col", c, 0, W - ww),
+            "attribution": widgets.Checkbox(value=bool(attribution), description="attribution statistics",
+                                            style=wide, layout=widgets.Layout(width="auto")),
         }
+        self._make_picker(self.lr_clean, click, units="LR px")
         self._wire()
         self.update()
+
+    @property
+    def window(self) -> tuple[int, int, int, int]:
+        """The explained HR window (row, col, side, side)."""
+        return self._square_window()
+
+    @property
+    def region(self) -> tuple[int, int, int, int]:
+        """The HR region shown: the window plus the margin, clipped to the image."""
+        H, W = self.out_size
+        r, c, hh, ww = self.window
+        m = self.margin
+        return (max(0, r - m), max(0, c - m), min(H, r + hh + m) - max(0, r - m), min(W, c + ww + m) - max(0, c - m))
 
     # ------------------------------------------------------------------------------------- decode
     def _codec_settings(self) -> dict:
@@ -99,6 +122,7 @@ class CodecView(View):
         return self.cache.memo(key, lambda: compress(self.lr_clean, codec, **kw))
 
     def _sync_controls(self) -> None:
+        self._limit_square_window(self.out_size)
         by_bpp = self.value("mode") == "target bpp"
         jp2 = self.value("codec") == "jpeg2000"
         self.controls["bpp"].disabled = not by_bpp
@@ -134,8 +158,8 @@ class CodecView(View):
         psnr_lr = psnr_y(self.lr_clean, decoded)
         captions = {k: f"PSNR-Y {v:.2f} dB (region)" for k, v in psnr_sr.items()}
         captions["decoded LR (nearest)"] = f"{info.bpp:.3f} bpp · PSNR-Y {psnr_lr:.2f} dB"
-        fig = plot_crops(full, self.region, captions, block=8 * s, ncols=min(len(full), 6))
-        fig.suptitle(info.label(), fontsize=10)
+        fig = plot_crops(full, self.region, captions, block=8 * s, ncols=min(len(full), 4))
+        fig.suptitle(info.label(), fontsize=11)
         rows = []
         if self.value("attribution"):
             rows = [summary_row(name, self._attribution(name, decoded)) for name in self.models]

@@ -1,6 +1,6 @@
-"""Interactive local-ensemble view: region sliders and model picker → :func:`explain.ensemble_weights`
-(queried from cached encoder features: moving the region never re-encodes) → :func:`plot_ensemble` or
-:func:`plot_contributions`.
+"""Interactive local-ensemble view: region sliders (or a click on the LR image) and model picker →
+:func:`explain.ensemble_weights` (queried from cached encoder features: moving the region never re-encodes) →
+:func:`plot_ensemble` or :func:`plot_contributions`.
 
 Regions are (row, col, height, width) in pixels of the SR output of size (round(h·scale), round(w·scale)).
 """
@@ -11,16 +11,18 @@ from ..figures import plot_contributions, plot_ensemble
 from ..images import load_image
 from ..probes import ensemble_weights
 from ..upscale import output_size
-from ._base import View, as_models, dropdown, slider
+from ._base import SquareWindowPicking, View, as_models, dropdown, slider
 
 VIEWS = ("weights", "contributions")
 
 
-class EnsembleView(View):
+class EnsembleView(SquareWindowPicking, View):
     """The four latent codes blended at each output pixel of a square region.
 
     models: a model, a shipped name / path, or a dict name → model; lr: the LR image; scale: output scale.
     region: initial (row, col, side, side) in output pixels (default: a ``size`` square at the centre).
+    click:  show the LR image on a canvas where a click centres the region there (the current region is
+            marked); None (default): when ipympl is installed.
 
     ``result`` is the :class:`EnsembleResult`; ``text`` gives the mean largest weight, the disagreement of
     the four predictions and the weighted spread, on and off LR block boundaries.
@@ -29,7 +31,8 @@ class EnsembleView(View):
     title = "Local ensemble"
 
     def __init__(self, models, lr, scale: float = 4, region=None, size: int = 32, view: str = "weights",
-                 block_size: int = 8, grid_phase=(0, 0), cache=None, render: bool = True):
+                 block_size: int = 8, grid_phase=(0, 0), click: bool | None = None, cache=None,
+                 render: bool = True):
         super().__init__(cache, render)
         self.models = as_models(models)
         self.lr = load_image(lr)
@@ -52,13 +55,15 @@ class EnsembleView(View):
             "col": slider("col", c, 0, W - ww),
             "view": dropdown("view", list(VIEWS), view),
         }
+        self.lr_shape = self.lr.shape[:2]
+        self._make_picker(self.lr, click, title="click to move the region", label="region",
+                          block=self.block_size if self.grid_phase == (0, 0) else None)
         self._wire()
         self.update()
 
     @property
     def region(self) -> tuple[int, int, int, int]:
-        side = self.value("size")
-        return self.value("row"), self.value("col"), side, side
+        return self._square_window()
 
     def _sync_controls(self) -> None:
         self._limit_square_window(self.out_size)

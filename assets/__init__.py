@@ -1,0 +1,1 @@
+"""Package data: the packaged model weights (``<name>.pt``) and their model cards (``<name>.json``)."""

@@ -1,0 +1,431 @@
+"""Explain a user's own JPEG as it is: its facts, its blockiest blocks, and what each model used to rebuild them.
+
+``explain_photo(photo, out)`` reads the file (:func:`explain.jpeg_facts.read_photo`: no ground truth, no
+re-encoding), picks the N blockiest 3×3-block windows on the grid the pixels show (or the user's), upscales each
+window with every model (exactly: the output of a window is computed on its receptive crop, as the full upscale
+would give it), explains the centre block of each window with :func:`explain.probes.clues.clues` (spatial,
+frequency and channel clues with faithfulness checks), the local ensemble and the latent codes, and writes an
+HTML report whose first lines are the answer in words, made from the numbers (:mod:`explain.report.words`), with
+PNG figures and ``report.json`` holding every number. Output is checked before any computation and written
+all-or-nothing (:func:`explain.fileio.staged_folder`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..fileio import staged_folder
+from ..images import upscale_bicubic
+from ..jpeg_facts import BLOCK, Photo, _json_safe, read_photo
+from ..metrics import blockiness_map
+from ..models import LIIF, load_model
+from ..models.names import DEFAULT_MODELS
+from ..probes.clues import Clues, block_of, clues, coarser_quality, randomised_copy
+from ..probes.ensemble import ensemble_weights
+from ..probes.latent import block_boundary_gradients, pca_rgb, periodicity_chance, periodicity_score
+from ..upscale import output_size
+
+WINDOW_BLOCKS = 3  # a window is the explained block and its 8 neighbours
+REPORT_FILES = ("index.html", "report.json")
+FILE_LIKE_SUFFIXES = {".html", ".htm", ".json", ".txt", ".md", ".pdf", ".png", ".jpg", ".jpeg", ".svg", ".csv",
+                      ".zip", ".tar", ".gz"}
+
+
+# ------------------------------------------------------------------------------------------------ results
+@dataclass
+class WindowExplanation:
+    """One explained window.
+
+    index:      1-based number in the report; ``window_lr`` (row, col, height, width) LR pixels of the 3×3-block
+                window; ``block`` the LR pixel at the top-left of its centre block; ``block_box`` that block's
+                rows/cols; ``blockiness`` the window's local blocking (Yim & Bovik's D_B − D_B^c, luma, [0, 1]²
+                units; NaN for a window the user chose near the border).
+    clues:      model name → :class:`explain.probes.clues.Clues` of the centre block.
+    ensemble:   model name → summary of the local ensemble over the window (see :func:`ensemble_summary`).
+    latent:     model name → summary of the latent codes over the window (see :func:`latent_summary`).
+    outputs:    name → (window_height·s, window_width·s, 3) crops: "input (nearest)", "bicubic", each model.
+    maps:       model name → {"spread": HR weighted-spread map, "pca": LR latent PCA-RGB} for the figures.
+    chosen_by:  "blockiest" or "user".
+    """
+
+    index: int
+    window_lr: tuple[int, int, int, int]
+    block: tuple[int, int]
+    block_box: tuple[tuple[int, int], tuple[int, int]]
+    blockiness: float
+    chosen_by: str
+    clues: dict[str, Clues] = field(default_factory=dict)
+    ensemble: dict[str, dict] = field(default_factory=dict)
+    latent: dict[str, dict] = field(default_factory=dict)
+    outputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    maps: dict[str, dict] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class ExplainReport:
+    """What :func:`explain_photo` found; ``answer`` is the text at the top of the report (paragraphs)."""
+
+    source: str
+    photo: Photo
+    scale: float
+    output_size: tuple[int, int]
+    models: list[str]
+    headline_model: str
+    model_status: dict[str, str]
+    windows: list[WindowExplanation]
+    answer: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    out_dir: Path | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def facts(self):
+        return self.photo.facts
+
+    def to_dict(self) -> dict:
+        return _json_safe({
+            "format": "liif-explain-explain/1", "source": self.source, "answer": self.answer,
+            "facts": self.facts.to_dict(), "scale": self.scale, "output_size": self.output_size,
+            "models": self.models, "headline_model": self.headline_model, "model_status": self.model_status,
+            "windows": [{"index": w.index, "window_lr": w.window_lr, "block": w.block, "block_box": w.block_box,
+                         "blockiness": w.blockiness, "chosen_by": w.chosen_by,
+                         "models": {m: {"clues": w.clues[m].to_dict(), "ensemble": w.ensemble.get(m),
+                                        "latent": w.latent.get(m)} for m in w.clues}} for w in self.windows],
+            "seconds": self.seconds, "timings": self.timings, "params": self.params, "files": self.files})
+
+
+# ---------------------------------------------------------------------------------------- checks up front
+def check_out_folder(out) -> Path:
+    """The report folder, checked before any computation: not a file name, not an existing file, new / empty / an
+    earlier explain report, and inside a folder this user can write. Returns it as a Path."""
+    out = Path(out)
+    if out.suffix.lower() in FILE_LIKE_SUFFIXES:
+        raise ValueError(f"the output is a folder for the report (index.html, report.json and PNGs); "
+                         f"{str(out)!r} looks like a file name: name a folder, e.g. {str(out.with_suffix(''))!r}")
+    if out.exists():
+        if not out.is_dir():
+            raise ValueError(f"output {str(out)!r} exists and is not a folder")
+        here = Path.cwd().resolve()
+        if out.resolve() == here or out.resolve() in here.parents:
+            raise ValueError(f"output {str(out)!r} is the current folder or holds it; name a folder of its own")
+        if any(out.iterdir()) and not all((out / n).is_file() for n in REPORT_FILES):
+            raise ValueError(f"output folder {str(out)!r} is neither empty nor an earlier explain report; name a new "
+                             "or empty folder")
+    anchor = out if out.exists() else out.parent
+    while not anchor.exists() and anchor != anchor.parent:
+        anchor = anchor.parent
+    if anchor.exists() and not anchor.is_dir():
+        raise ValueError(f"cannot create {str(out)!r}: {str(anchor)!r} is a file")
+    if not os.access(anchor, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write the report into {str(out)!r}: {str(anchor)!r} is not writable")
+    return out
+
+
+def _known_names() -> list[str]:
+    from .. import models as _models
+    from ..models import names as _names
+
+    seen = []
+    for n in tuple(getattr(_names, "KNOWN", ())) + tuple(getattr(_models, "SHIPPED", ())):
+        if n not in seen:
+            seen.append(n)
+    return seen
+
+
+def resolve_models(specs) -> dict[str, LIIF]:
+    """Model names or checkpoint paths → {label: model}; errors list the known names as words.
+
+    A spec that is an existing file is loaded as a checkpoint (label: the file name); otherwise it must be a model
+    name :func:`explain.models.load_model` knows. Labels are made unique.
+    """
+    if isinstance(specs, (str, os.PathLike, LIIF)):
+        specs = [specs]
+    specs = list(specs)
+    if not specs:
+        raise ValueError("give at least one model (a name or a checkpoint path)")
+    known = _known_names()
+    found: dict[str, LIIF] = {}
+    for spec in specs:
+        if isinstance(spec, LIIF):
+            label = getattr(spec, "name", None) or "model"
+            model = spec
+        else:
+            text = os.fspath(spec)
+            is_file = Path(text).is_file()
+            if not is_file and text not in known:
+                hint = " (it looks like a path, but there is no such file)" if os.sep in text or \
+                    text.endswith((".pt", ".pth")) else ""
+                raise ValueError(f"unknown model {text!r}{hint}; give a checkpoint file or one of the model names "
+                                 + ", ".join(known))
+            try:
+                model = load_model(text)
+            except ValueError as exc:  # CheckpointError, WeightsError and a missing shipped file are ValueErrors
+                raise ValueError(f"model {text!r}: {exc}") from None
+            label = Path(text).name if is_file else text
+        base, k = label, 2
+        while label in found:
+            label, k = f"{base} ({k})", k + 1
+        found[label] = model
+    return found
+
+
+def model_status(model: LIIF) -> str:
+    """One line on where a model comes from (origin, or training steps) and its size."""
+    meta = getattr(model, "meta", None) or {}
+    n = model.num_parameters()
+    origin = meta.get("origin")
+    steps = meta.get("total_steps", meta.get("steps"))
+    parts = [f"{model.config.n_resblocks} residual blocks, {n / 1e6:.2f} M parameters"]
+    if origin:
+        parts.append(str(origin))
+    if steps:
+        parts.append(f"trained {steps} steps by this project")
+    return "; ".join(parts)
+
+
+def _headline(names: list[str]) -> str:
+    for n in names:
+        if "jpeg" in n.lower():
+            return n
+    return names[0]
+
+
+# ---------------------------------------------------------------------------------------------- windows
+def blockiest_blocks(image: np.ndarray, n: int, grid_phase=(0, 0)) -> list[tuple[tuple[int, int], float]]:
+    """The ``n`` non-overlapping 3×3-block windows with the highest local blocking (Yim & Bovik's D_B − D_B^c on
+    luma, :func:`explain.metrics.blockiness_map`), on the grid at ``grid_phase``.
+
+    Returns [((row, col) of the window's top-left LR pixel, blockiness), …], blockiest first. An image too small
+    for one whole window gives its central block's window (clipped), with NaN blockiness.
+    """
+    h, w = image.shape[:2]
+    pr, pc = grid_phase
+    side = WINDOW_BLOCKS * BLOCK
+    sub = image[pr:, pc:]
+    if min(sub.shape[:2]) < side:
+        (i, j), _ = block_of((h // 2, w // 2), grid_phase, (h, w))
+        return [((pr + (i - 1) * BLOCK, pc + (j - 1) * BLOCK), float("nan"))]
+    values = blockiness_map(sub, block_size=BLOCK, phase=(0, 0), window=side, stride=BLOCK)
+    order = np.argsort(-values, axis=None, kind="stable")
+    chosen: list[tuple[int, int]] = []
+    out = []
+    for idx in order:
+        i, j = np.unravel_index(int(idx), values.shape)
+        if any(abs(i - a) < WINDOW_BLOCKS and abs(j - b) < WINDOW_BLOCKS for a, b in chosen):
+            continue
+        chosen.append((int(i), int(j)))
+        out.append(((pr + BLOCK * int(i), pc + BLOCK * int(j)), float(values[i, j])))
+        if len(out) == n:
+            break
+    return out
+
+
+def _window_of_block(pixel, grid_phase, lr_size):
+    (i, j), box = block_of(pixel, grid_phase, lr_size)
+    h, w = lr_size
+    pr, pc = grid_phase
+    r0, c0 = pr + (i - 1) * BLOCK, pc + (j - 1) * BLOCK
+    r1, c1 = r0 + WINDOW_BLOCKS * BLOCK, c0 + WINDOW_BLOCKS * BLOCK
+    r0, c0, r1, c1 = max(0, r0), max(0, c0), min(h, r1), min(w, c1)
+    return (r0, c0, r1 - r0, c1 - c0), box
+
+
+# ------------------------------------------------------------------------------------- ensemble & latent
+def ensemble_summary(model, image, window_lr, out_size, grid_phase):
+    """Local ensemble over a window's output: (numbers, SR crop, weighted-spread map).
+
+    Numbers: ``max_weight_mean`` (mean over output pixels of the largest of the 4 weights), ``spread_near_edges`` /
+    ``spread_inside`` (mean weighted spread of the 4 predictions around the output, image units, at output pixels
+    within half an LR pixel of a block boundary / elsewhere) and their ratio ``edge_spread_ratio``.
+    """
+    r, c, hh, ww = window_lr
+    (h, w), (H, W) = image.shape[:2], out_size
+    region = (round(r * H / h), round(c * W / w), max(1, round((r + hh) * H / h) - round(r * H / h)),
+              max(1, round((c + ww) * W / w) - round(c * W / w)))
+    ens = ensemble_weights(model, image, region, size=out_size)
+    near = ens.near_block_boundary(BLOCK, grid_phase)
+    spread = ens.weighted_spread
+    inside = float(spread[~near].mean()) if (~near).any() else float("nan")
+    edges = float(spread[near].mean()) if near.any() else float("nan")
+    return ({"region_hr": region, "max_weight_mean": float(ens.weights.max(-1).mean()),
+             "spread_near_edges": edges, "spread_inside": inside,
+             "edge_spread_ratio": edges / inside if inside > 0 else float("nan"),
+             "disagreement_mean": float(ens.disagreement.mean())}, ens.clipped, spread)
+
+
+def latent_summary(model, image, window_lr, grid_phase):
+    """Latent codes over a window, encoded exactly (the crop has the encoder's receptive radius as margin):
+    (numbers, PCA-RGB map). Numbers: median over channels of the boundary response (mean |jump| of a code
+    channel across block boundaries / inside blocks; 1 = the codes ignore the grid), the share of channels above
+    1.5, and the mean periodicity at the block frequency against its chance level."""
+    r, c, hh, ww = window_lr
+    h, w = image.shape[:2]
+    m = model.encoder.receptive_radius + 1
+    a0, a1, b0, b1 = max(0, r - m), min(h, r + hh + m), max(0, c - m), min(w, c + ww + m)
+    param = next(model.parameters())
+    x = torch.from_numpy(np.ascontiguousarray(image[a0:a1, b0:b1])).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        feats = model.encode(x.to(device=param.device, dtype=param.dtype)).features[0]
+    feats = feats[:, r - a0: r - a0 + hh, c - b0: c - b0 + ww].float().cpu().numpy()
+    phase = ((grid_phase[0] - r) % BLOCK, (grid_phase[1] - c) % BLOCK)
+    boundary, interior = block_boundary_gradients(feats, BLOCK, phase)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        response = boundary / (interior + 1e-12)
+    finite = response[np.isfinite(response)]
+    numbers = {"channels": int(feats.shape[0]),
+               "boundary_response_median": float(np.median(finite)) if finite.size else float("nan"),
+               "channels_above_1_5": float((finite > 1.5).mean()) if finite.size else float("nan")}
+    if max(hh, ww) >= 2 * BLOCK:
+        numbers["periodicity_mean"] = float(periodicity_score(feats, BLOCK).mean())
+        numbers["periodicity_chance"] = float(periodicity_chance((hh, ww), BLOCK))
+    rgb, _, ratios = pca_rgb(feats)
+    numbers["pca_explained"] = [float(v) for v in ratios[:3]]
+    return numbers, rgb
+
+
+def _nearest_crop(image, window_lr, out_size):
+    r, c, hh, ww = window_lr
+    (h, w), (H, W) = image.shape[:2], out_size
+    rows = np.floor((np.arange(round(r * H / h), round((r + hh) * H / h)) + 0.5) * h / H).astype(int)
+    cols = np.floor((np.arange(round(c * W / w), round((c + ww) * W / w)) + 0.5) * w / W).astype(int)
+    return image[np.clip(rows, 0, h - 1)][:, np.clip(cols, 0, w - 1)]
+
+
+def _bicubic_crop(image, window_lr, out_size):
+    r, c, hh, ww = window_lr
+    (h, w), (H, W) = image.shape[:2], out_size
+    pad = 4
+    a0, a1, b0, b1 = max(0, r - pad), min(h, r + hh + pad), max(0, c - pad), min(w, c + ww + pad)
+    sy, sx = H / h, W / w
+    big = upscale_bicubic(image[a0:a1, b0:b1], size=(round((a1 - a0) * sy), round((b1 - b0) * sx)))
+    R0, C0 = round((r - a0) * sy), round((c - b0) * sx)
+    return big[R0: R0 + round(hh * sy), C0: C0 + round(ww * sx)]
+
+
+# ------------------------------------------------------------------------------------------------- main
+def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None, scale: float = 4,
+                  lam_steps: int = 16, ig_steps: int = 8, randomise: str = "first", baseline_quality=None,
+                  progress: bool = True, seed: int = 0) -> ExplainReport:
+    """Explain a photo file as it is (see the module docstring).
+
+    photo:     a file path (or a default image name, or a :class:`explain.jpeg_facts.Photo`).
+    out:       the report folder (created; None: compute only). Checked before anything is computed.
+    models:    names or checkpoint paths (default :data:`explain.models.names.DEFAULT_MODELS`); the first whose
+               name contains "jpeg" is the one the answer speaks about (else the first).
+    windows:   how many blockiest windows to explain (ignored when ``blocks`` is given).
+    blocks:    LR pixels (row, col) whose 8×8 blocks to explain instead (each with its 8 neighbours).
+    scale:     the upscaling factor the models are explained at.
+    randomise: weight-randomisation test on "first" window only (default; it doubles the cost), "all" or "none".
+    baseline_quality: quality of the coarser-JPEG baseline (default :func:`coarser_quality` of the file's).
+    Returns :class:`ExplainReport`; raises ValueError / TypeError naming the problem before computing anything.
+    """
+    t0 = time.perf_counter()
+    out_dir = check_out_folder(out) if out is not None else None
+    if randomise not in ("first", "all", "none"):
+        raise ValueError(f"randomise must be 'first', 'all' or 'none', got {randomise!r}")
+    if isinstance(windows, bool) or not isinstance(windows, (int, np.integer)) or windows < 1:
+        raise ValueError(f"windows must be a positive integer, got {windows!r}")
+    for name, v in (("lam_steps", lam_steps), ("ig_steps", ig_steps)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    ph = photo if isinstance(photo, Photo) else read_photo(photo)
+    image, facts = ph.image, ph.facts
+    out_size = output_size(image.shape, scale)  # a scale too large for an image is refused here
+    found = resolve_models(DEFAULT_MODELS if models is None else models)
+    names = list(found)
+    h, w = image.shape[:2]
+    phase = tuple(int(p) for p in facts.grid_phase)
+    if blocks:
+        chosen = []
+        for b in blocks:
+            try:
+                r, c = (int(v) for v in b)
+            except (TypeError, ValueError):
+                raise ValueError(f"a window is an LR pixel (row, col), got {b!r}") from None
+            if not (0 <= r < h and 0 <= c < w):
+                raise ValueError(f"window ({r}, {c}) is outside the {w}×{h} image (rows 0–{h - 1}, cols 0–{w - 1})")
+            win, box = _window_of_block((r, c), phase, (h, w))
+            chosen.append((win, (box[0][0], box[1][0]), box, float("nan"), "user"))
+    else:
+        chosen = []
+        for (r, c), value in blockiest_blocks(image, int(windows), phase):
+            win, box = _window_of_block((r + BLOCK, c + BLOCK), phase, (h, w))
+            chosen.append((win, (box[0][0], box[1][0]), box, value, "blockiest"))
+    quality = baseline_quality if baseline_quality is not None else \
+        coarser_quality(facts.quality.quality if facts.quality is not None else None)
+
+    per_job = lam_steps + ig_steps + 1
+    total = sum(per_job * (2 if randomise == "all" or (randomise == "first" and k == 0) else 1) + 2
+                for k in range(len(chosen)) for _ in names)
+    bar = tqdm(total=total, desc="explain", unit="pass", disable=not progress,
+               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} passes [{elapsed}<{remaining}]")
+    randomised: dict[str, LIIF] = {}
+    results = []
+    timings = {name: 0.0 for name in names}
+    try:
+        for k, (win, block, box, value, how) in enumerate(chosen):
+            we = WindowExplanation(k + 1, win, block, box, value, how)
+            we.outputs["input (nearest)"] = _nearest_crop(image, win, out_size)
+            we.outputs["bicubic"] = _bicubic_crop(image, win, out_size)
+            for name in names:
+                model = found[name]
+                t1 = time.perf_counter()
+                rand = False
+                if randomise == "all" or (randomise == "first" and k == 0):
+                    rand = randomised.setdefault(name, randomised_copy(model, seed))
+                we.clues[name] = clues(model, image, block, size=out_size, grid_phase=phase, lam_steps=lam_steps,
+                                       ig_steps=ig_steps, baseline_quality=int(quality),
+                                       chroma_factor=facts.chroma_factor, randomise=rand, seed=seed, bar=bar,
+                                       name=name)
+                we.ensemble[name], sr, spread = ensemble_summary(model, image, win, out_size, phase)
+                bar.update(1)
+                we.latent[name], pca = latent_summary(model, image, win, phase)
+                bar.update(1)
+                we.outputs[name] = sr
+                we.maps[name] = {"spread": spread, "pca": pca}
+                timings[name] += time.perf_counter() - t1
+            results.append(we)
+    finally:
+        bar.close()
+
+    from .words import answer_paragraphs
+
+    report = ExplainReport(facts.source, ph, float(scale), out_size, names, _headline(names),
+                           {n: model_status(found[n]) for n in names}, results,
+                           timings={"per_model_seconds": timings},
+                           params={"lam_steps": lam_steps, "ig_steps": ig_steps, "baseline_quality": int(quality),
+                                   "randomise": randomise, "seed": seed, "windows": len(results),
+                                   "torch_threads": torch.get_num_threads(), "machine": platform.machine(),
+                                   "cpu_count": os.cpu_count()})
+    report.answer = answer_paragraphs(report)
+    report.seconds = time.perf_counter() - t0
+    report.timings["compute_seconds"] = report.seconds
+    if out_dir is not None:
+        write_report(report, out_dir)
+        report.seconds = time.perf_counter() - t0
+    return report
+
+
+def write_report(report: ExplainReport, out_dir) -> None:
+    """Write ``index.html``, ``report.json`` and the PNGs of ``report`` into ``out_dir``, all or nothing."""
+    from .html import render_html
+    from .pictures import make_figures
+
+    out_dir = Path(out_dir)
+    with staged_folder(out_dir) as stage:
+        files = make_figures(report, stage)
+        report.out_dir = out_dir
+        report.files = sorted(files) + ["report.json", "index.html"]
+        (stage / "report.json").write_text(json.dumps(report.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
+        (stage / "index.html").write_text(render_html(report, files), encoding="utf-8")

@@ -1,0 +1,49 @@
+"""The PNG figures of an explain report (one function writes them all into a folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..figures.clues import (
+    plot_channel_clue,
+    plot_ensemble_latent,
+    plot_frequency_clue,
+    plot_grid_phase,
+    plot_spatial_clue,
+    plot_window_outputs,
+    plot_windows,
+)
+
+DPI = 100
+
+
+def _save(fig, folder: Path, name: str, files: list[str]) -> None:
+    fig.savefig(folder / name, dpi=DPI)
+    files.append(name)
+
+
+def figure_names(k: int) -> dict[str, str]:
+    """File names of window ``k``'s figures."""
+    return {kind: f"window{k}_{kind}.png" for kind in ("outputs", "spatial", "frequency", "frequency_ig", "channel",
+                                                       "ensemble_latent")}
+
+
+def make_figures(report, folder: Path) -> list[str]:
+    """Write every figure of ``report`` into ``folder``; returns the file names."""
+    folder = Path(folder)
+    files: list[str] = []
+    facts = report.facts
+    _save(plot_grid_phase(facts), folder, "grid_phase.png", files)
+    _save(plot_windows(report.photo.image, [w.window_lr for w in report.windows], facts.grid_phase), folder,
+          "windows.png", files)
+    for w in report.windows:
+        names = figure_names(w.index)
+        _save(plot_window_outputs(w.outputs, w.window_lr, w.block_box, facts.grid_phase), folder, names["outputs"],
+              files)
+        _save(plot_spatial_clue(w.clues), folder, names["spatial"], files)
+        _save(plot_frequency_clue(w.clues), folder, names["frequency"], files)
+        _save(plot_frequency_clue(w.clues, "integrated_gradients"), folder, names["frequency_ig"], files)
+        _save(plot_channel_clue(w.clues), folder, names["channel"], files)
+        _save(plot_ensemble_latent(w.maps, w.window_lr, w.block_box, facts.grid_phase), folder,
+              names["ensemble_latent"], files)
+    return files
