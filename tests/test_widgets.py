@@ -406,6 +406,6 @@ def test_widget_latency_benchmark_times_every_pickable_view(tiny_model):
     spec.loader.exec_module(bench)
     rows = bench.run({"tiny": tiny_model}, size=32, moves=2, steps=2)
     assert [(r["view"].split()[0], r["method"]) for r in rows] == [
-        ("AttributionView", "saliency"), ("CodecView", "saliency"), ("AttributionView", "lam-2"), ("CodecView", "lam-2"),
-        ("EnsembleView", "ensemble weights")]
+        ("AttributionView", "saliency"), ("CodecView", "saliency"), ("AttributionView", "lam-2"),
+        ("CodecView", "lam-2"), ("EnsembleView", "ensemble weights")]
     assert all(r["moves"] == 2 and 0 < r["min_s"] <= r["median_s"] <= r["max_s"] for r in rows)
