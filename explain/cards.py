@@ -85,6 +85,13 @@ def stage_summary(stage: Mapping, index: int) -> str:
         text += f", × {cfg.get('gamma', 0.5):g} at {list(cfg['milestones'])}"
     if cfg.get("seed") is not None:  # the batches of a stage are a function of (seed, rank, step)
         text += f", batch seed {cfg['seed']}"
+    if cfg.get("degradation") == "jpeg":  # stages of one lineage may differ in what they were trained on
+        deg = degradation_of(cfg)
+        text += f", JPEG q ~ U{{{deg['quality_min']}..{deg['quality_max']}}}"
+        if deg["clean_fraction"]:
+            text += f" with {100 * deg['clean_fraction']:.0f} % clean patches"
+    elif cfg:
+        text += ", clean (bicubic) inputs"
     duration = format_duration(stage.get("train_seconds"))
     if duration:
         text += f", {duration}"
@@ -156,6 +163,12 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
     steps = meta.get("total_steps", meta.get("steps"))
     seconds = meta.get("total_train_seconds", meta.get("train_seconds"))
     departures = recipe_departures(train_config)
+    root_config = dict(stages[0].get("train_config") or {}) if stages else train_config  # the lineage's first stage
+    degradation = degradation_of(train_config)
+    if len(stages) > 1 and any(degradation_of(dict(st.get("train_config") or {})) != degradation for st in stages):
+        degradation = {**degradation, "description": "; ".join(
+            f"stage {i}: {degradation_of(dict(st.get('train_config') or {}))['description']}"
+            for i, st in enumerate(stages, start=1))}
     if len(stages) > 1:  # the from-scratch recipe, then how each later stage continued it
         departures = recipe_departures(dict(stages[0].get("train_config") or {}))
         departures.append(f"trained in {len(stages)} stages, each later one warm-started from the previous weights "
@@ -170,7 +183,7 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
             "departures_from_paper": architecture_departures(model.config),
         },
         "data": training_data(train_config),
-        "degradation": degradation_of(train_config),
+        "degradation": degradation,
         "training": {
             "steps": steps,
             "stages": [stage_summary(stage, i) for i, stage in enumerate(stages, start=1)],
@@ -193,7 +206,7 @@ def build_card(name: str, model_path, train_meta: Mapping | None = None, eval_ro
     }
     if name == OFFICIAL:  # trained by the authors: where the file comes from, its licence and paper, their recipe
         card.update(official_weights.card_facts())
-    elif train_config.get("init_from") == OFFICIAL:  # a fine-tune inherits the official weights' licence notice
+    elif root_config.get("init_from") == OFFICIAL:  # a fine-tune inherits the official weights' licence notice
         card["fine_tuned_from"] = {"name": OFFICIAL, "licence": official_weights.LICENCE,
                                    "paper": official_weights.PAPER}
     return card

@@ -203,3 +203,27 @@ def test_a_fine_tune_of_the_official_weights_carries_their_licence_and_its_clean
     md = render_card_markdown(card)
     assert f"| fine-tuned from | `{OFFICIAL}`" in md and LICENCE in md
     assert "fine_tuned_from" not in build_card("plain", path)  # a model trained from scratch names no parent
+
+
+def test_a_second_stage_with_its_own_degradation_keeps_the_root_licence_and_says_each_stage(trained, tmp_path):
+    from explain.models.names import OFFICIAL
+
+    path, folder = trained
+    stored = read_checkpoint(path)
+    meta = dict(stored["meta"])
+    meta["train_config"] = {**meta["train_config"], "init_from": OFFICIAL, "jpeg_clean_fraction": 0.3}
+    model = LIIF(LIIFConfig(**stored["config"]))
+    model.load_state_dict(stored["state_dict"])
+    save_model(model, tmp_path / "stage1.pt", meta=meta)
+    config = TrainConfig(model=TINY, folders=[str(folder)], steps=1, batch_size=2, patch=16, queries=16, lr=1e-4,
+                         degradation="jpeg", jpeg_qmin=10, jpeg_qmax=30, jpeg_clean_fraction=0.15,
+                         checkpoint_every=0, validate_every=0, threads=1, init_from=str(tmp_path / "stage1.pt"))
+    Trainer(config, tmp_path / "stage2", progress=False).run()
+    card = build_card("twin", tmp_path / "stage2" / "model.pt")
+    assert card["fine_tuned_from"]["name"] == OFFICIAL  # the lineage's first stage started from the official weights
+    description = card["degradation"]["description"]
+    assert "stage 1: " in description and "U{20..40}" in description and "30 % of the patches" in description
+    assert "stage 2: " in description and "U{10..30}" in description and "15 % of the patches" in description
+    stages = card["training"]["stages"]
+    assert "JPEG q ~ U{20..40} with 30 % clean patches" in stages[0]
+    assert "JPEG q ~ U{10..30} with 15 % clean patches" in stages[1]
