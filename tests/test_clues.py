@@ -177,8 +177,13 @@ def test_spatial_clue_reuses_the_attribution_result(result):
 def test_randomisation_checks(result, lr):
     assert result.randomised is not None and result.randomised.randomised is None
     names = [c.clue for c in result.checks]
-    assert names == ["spatial (LAM)", "frequency (gradient × coefficient)", "frequency (integrated gradients)",
-                     "channel (integrated gradients)"]
+    assert names == ["spatial (LAM)", "spatial shares (LAM)", "frequency (gradient × coefficient)",
+                     "frequency bands (gradient × coefficient)", "frequency (integrated gradients)",
+                     "frequency bands (integrated gradients)", "channel (integrated gradients)"]
+    spatial_shares = result.checks[1]
+    mine = [spatial_shares.trained[k] for k in ("own_block", "neighbour_blocks", "beyond")]
+    theirs = [spatial_shares.randomised[k] for k in ("own_block", "neighbour_blocks", "beyond")]
+    assert spatial_shares.randomisation == pytest.approx(0.5 * np.abs(np.subtract(mine, theirs)).sum())
     for c in result.checks:
         assert c.randomisation is not None and isinstance(c.passes, bool)
         assert c.passes == ((c.randomisation < c.threshold) if c.metric.startswith("Spearman")
@@ -196,7 +201,7 @@ def test_to_dict_is_json_and_headline_is_plain(result):
     text = json.dumps(result.to_dict(), allow_nan=False)
     d = json.loads(text)
     assert d["frequency"]["gradient_x_coefficient"]["per_frequency"]["Y"][0][0] >= 0
-    assert len(d["checks"]) == 4 and "randomised_model" in d
+    assert len(d["checks"]) == 7 and "randomised_model" in d
     h = result.headline()
     assert set(h["gxc_bands"]) == {"dc", "low_ac", "high_ac"}
 

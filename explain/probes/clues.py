@@ -18,9 +18,12 @@ Faithfulness (:class:`ClueCheck`): the completeness gap of every path method, an
 test of Adebayo et al. (NeurIPS 2018, Sec. 3.1): all weights are re-initialised (a copy; the model is untouched)
 and every clue recomputed. A clue *passes* when it changes: a map-like clue when the Spearman rank correlation of
 its magnitudes, on the union of both maps' 95 % cumulative-area sets (:func:`explain.probes.faithfulness.
-core_spearman`), falls below :data:`RHO_PASS`; the channel shares when their rows move by a total-variation
-distance of at least :data:`TV_PASS` on average. The randomised model's headline numbers are kept too: a share a
-random network reproduces says more about the architecture than about what was learnt.
+core_spearman`), falls below :data:`RHO_PASS`; a headline share vector (own block / neighbours / beyond; DC / low
+AC / high AC; the channel share rows on average) when it moves by a total-variation distance of at least
+:data:`TV_PASS`. A map can fail while its shares pass (the random network follows the same edges, but spreads its
+evidence differently over the blocks) and the reverse; the report says which. The randomised model's headline
+numbers are kept too: a share a random network reproduces says more about the architecture than about what was
+learnt.
 
 Usage (the same numbers the ``explain`` report prints)::
 
@@ -130,8 +133,10 @@ class FrequencyClue:
 class ClueCheck:
     """Faithfulness of one clue.
 
-    clue:               "spatial (LAM)", "frequency (gradient × coefficient)", "frequency (integrated gradients)",
-                        "channel (integrated gradients)".
+    clue:               maps: "spatial (LAM)", "frequency (gradient × coefficient)", "frequency (integrated
+                        gradients)"; the headline shares of each: "spatial shares (LAM)" (own / neighbours / beyond),
+                        "frequency bands (gradient × coefficient)", "frequency bands (integrated gradients)"
+                        (DC / low AC / high AC); and "channel (integrated gradients)".
     completeness_gap:   relative gap |Σ attribution − ΔF| / |ΔF| of the path method (None for gradient × coefficient).
     randomisation:      the similarity of the clue before and after re-initialising every weight (``metric``).
     threshold:          what ``passes`` compares against (``randomisation < threshold`` for ρ, ``>=`` for TV).
@@ -393,11 +398,27 @@ def _checks(c: Clues, r: Clues | None) -> list[ClueCheck]:
         passes = None if value is None or not np.isfinite(value) else bool(value < RHO_PASS)
         checks.append(ClueCheck(name, gap, rho_metric, value, RHO_PASS, passes, head, head_r))
 
+    def share_check(name, gap, mine: dict, theirs: dict | None, head, head_r):
+        # The headline numbers themselves (Adebayo et al.'s question asked of the figure we quote): do the shares move
+        # when the weights are randomised? Total-variation distance between the two share vectors.
+        value = None
+        if theirs is not None:
+            a = np.array([mine[k] for k in mine], dtype=np.float64)
+            b = np.array([theirs[k] for k in mine], dtype=np.float64)
+            value = float(0.5 * np.abs(a - b).sum()) if np.all(np.isfinite(a)) and np.all(np.isfinite(b)) else None
+        passes = None if value is None else bool(value >= TV_PASS)
+        metric = f"total-variation distance between the trained and randomised {' / '.join(mine)} shares"
+        checks.append(ClueCheck(name, gap, metric, value, TV_PASS, passes, head, head_r))
+
     s, sr = c.spatial.summary(), (r.spatial.summary() if r is not None else {})
     keys = ("own_block", "neighbour_blocks", "beyond", "block_edge_enrichment", "di_receptive_box")
     rho_check("spatial (LAM)", c.spatial.lam.relative_delta, c.spatial.lam.abs_map[a0:a1, b0:b1],
               None if r is None else r.spatial.lam.abs_map[a0:a1, b0:b1],
               {k: s[k] for k in keys}, {k: sr[k] for k in keys} if r is not None else {})
+    share_keys = ("own_block", "neighbour_blocks", "beyond")
+    share_check("spatial shares (LAM)", c.spatial.lam.relative_delta, {k: s[k] for k in share_keys},
+                None if r is None else {k: sr[k] for k in share_keys},
+                {k: s[k] for k in share_keys}, {k: sr[k] for k in share_keys} if r is not None else {})
     for key, label in (("gradient_x_coefficient", "frequency (gradient × coefficient)"),
                        ("integrated_gradients", "frequency (integrated gradients)")):
         m = getattr(c.frequency, key)
@@ -405,6 +426,9 @@ def _checks(c: Clues, r: Clues | None) -> list[ClueCheck]:
         rho_check(label, m.completeness_gap, m.values, None if mr is None else mr.values,
                   {"bands": m.band_shares(), "rings": m.ring_shares()},
                   {"bands": mr.band_shares(), "rings": mr.ring_shares()} if mr is not None else {})
+        band_label = label.replace("frequency (", "frequency bands (")
+        share_check(band_label, m.completeness_gap, m.band_shares(), None if mr is None else mr.band_shares(),
+                    {"bands": m.band_shares()}, {"bands": mr.band_shares()} if mr is not None else {})
     ch = c.channel
     tv = None
     if r is not None:

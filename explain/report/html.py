@@ -186,8 +186,10 @@ across block boundaries / inside blocks (1 = the codes ignore the grid).</p>
 {_ensemble_table(w)}<img src="{names['ensemble_latent']}" alt="ensemble and latent codes">
 <h3>Faithfulness</h3>
 <p>Model-parameter randomisation (Adebayo et al. 2018): every weight re-initialised, each clue recomputed. A map
-passes when its Spearman ρ with the randomised model's map (on both maps' 95 % cores) is below {RHO_PASS:g}; the
-channel shares when they move by a total-variation distance of at least {TV_PASS:g}.</p>
+passes when its Spearman ρ with the randomised model's map (on both maps' 95 % cores) is below {RHO_PASS:g}; a set of
+headline shares (own block / neighbours / beyond, DC / low AC / high AC, the channel shares) when it moves by a
+total-variation distance of at least {TV_PASS:g}. A share that a random network reproduces describes the image and
+the architecture, not what the model learnt.</p>
 {_checks_table(w)}""")
     parts.append("""<h2>How to read this</h2><ul class="note">
 <li>Coordinates are LR pixels of the file as given (after EXIF orientation): rows down, columns right.</li>

@@ -140,11 +140,17 @@ def answer_paragraphs(report) -> list[str]:
     return out
 
 
+def _owns_gap(check) -> bool:
+    """A share check repeats the completeness gap of the map it summarises: quote each gap once."""
+    shares = check.clue.startswith(("spatial shares", "frequency bands"))
+    return check.completeness_gap is not None and not shares
+
+
 def trust_sentence(c) -> str:
     """Which clues of one :class:`Clues` passed the randomisation test, with their figures."""
     if c.randomised is None:
         return (f"Faithfulness of {c.model}: the weight-randomisation test was not run; completeness gaps: "
-                + ", ".join(f"{k.clue} {pct(k.completeness_gap)}" for k in c.checks if k.completeness_gap is not None)
+                + ", ".join(f"{k.clue} {pct(k.completeness_gap)}" for k in c.checks if _owns_gap(k))
                 + ".")
     good, bad = [], []
     for k in c.checks:
@@ -165,6 +171,6 @@ def trust_sentence(c) -> str:
     if np.isfinite(c.randomised.channel.colour_from_luma):
         text += f" and colour detail from luma {pct(c.randomised.channel.colour_from_luma)}"
     gaps = [f"{k.clue.split(' (')[0]} {k.clue.split('(')[-1].rstrip(')')} {pct(k.completeness_gap)}"
-            for k in c.checks if k.completeness_gap is not None]
+            for k in c.checks if _owns_gap(k)]
     text += ". Completeness gaps (|Σ attribution − ΔF| / |ΔF|): " + ", ".join(gaps) + "."
     return text
