@@ -9,6 +9,30 @@ import torch
 
 from .liif import LIIF, LIIFConfig
 
+# variant name → (config switch turned off, how the variant is built), as LIIF declares them (LIIF.capabilities).
+LIIF_ABLATIONS = {
+    "ensemble off": ("local_ensemble", "same weights, nearest code only (exact ablation; not retrained)"),
+    "unfold off": ("feat_unfold", "weight surgery, not retrained: first-layer weights summed over the 3×3 "
+                                  "unfolding taps (each code's 8 neighbours replaced by the code itself)"),
+    "cell off": ("cell_decode", "weight surgery, not retrained: first-layer cell columns dropped (cell input set "
+                                "to 0)"),
+}
+
+
+def available_ablations(config: LIIFConfig) -> dict[str, str]:
+    """name → note of the variants of :data:`LIIF_ABLATIONS` whose switch is on in ``config`` (table order)."""
+    return {name: note for name, (switch, note) in LIIF_ABLATIONS.items() if getattr(config, switch)}
+
+
+def ablation_variant(model: LIIF, name: str) -> LIIF:
+    """The variant ``name`` (a key of :func:`available_ablations`) of ``model``: its switch turned off."""
+    if name not in LIIF_ABLATIONS:
+        raise ValueError(f"unknown LIIF ablation {name!r}; known: {sorted(LIIF_ABLATIONS)}")
+    switch = LIIF_ABLATIONS[name][0]
+    if not getattr(model.config, switch):
+        raise ValueError(f"ablation {name!r} turns {switch} off, but this model has it off already")
+    return ablated_model(model, **{switch: False})
+
 
 def _adapt_first_layer(weight: torch.Tensor, src: LIIFConfig, dst: LIIFConfig) -> torch.Tensor:
     """Re-use an MLP first-layer weight (D, code | rel_coord(2) | cell(2)) for another input layout.
