@@ -5,9 +5,12 @@ here, beside the model, so probes never touch parameter names or column orders.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from .liif import LIIF, LIIFConfig
+if TYPE_CHECKING:  # the model is built as type(model)(config): no import of liif.py, which imports this module
+    from .liif import LIIF, LIIFConfig
 
 # variant name → (config switch turned off, how the variant is built), as LIIF declares them (LIIF.capabilities).
 LIIF_ABLATIONS = {
@@ -63,8 +66,8 @@ def ablated_model(model: LIIF, **switches) -> LIIF:
     retrained ablation (pass your own trained models to :func:`ablation_seams` for that).
     """
     src = model.config
-    dst = LIIFConfig(**{**src.to_dict(), **switches})
-    new = LIIF(dst)
+    dst = type(src)(**{**src.to_dict(), **switches})
+    new = type(model)(dst)
     target = new.state_dict()
     state = {}
     for key, value in model.state_dict().items():

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .ablation import ablation_variant, available_ablations
 from .base import Capabilities, ImplicitSRModel, LatentGrid, QueryInternals
 from .decoder import MLPDecoder
 from .encoder import EDSREncoder
@@ -131,14 +132,10 @@ class LIIF(ImplicitSRModel):
 
     @property
     def capabilities(self) -> Capabilities:
-        from .ablation import available_ablations
-
         return Capabilities(internals=True, unfold=True, ablations=tuple(available_ablations(self.config).items()))
 
     def ablated(self, name: str) -> LIIF:
         """The variant ``name`` of :attr:`capabilities` (e.g. ``"ensemble off"``), see :mod:`.ablation`."""
-        from .ablation import ablation_variant
-
         return ablation_variant(self, name)
 
     def describe(self) -> str:

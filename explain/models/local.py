@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..images import load_image
+from . import load_model
 from .base import capabilities_of, check_model, require
 from .coords import crop_frame_coords
 
@@ -54,9 +56,6 @@ def model_input(model, lr) -> tuple[object, np.ndarray, torch.Tensor]:
     ``model``: a model of any registered family, a model name or a checkpoint path (see
     :func:`explain.models.load_model`); ``lr``: anything :func:`explain.load_image` accepts.
     """
-    from ..images import load_image
-    from . import load_model
-
     model = check_model(load_model(model))
     image = load_image(lr)
     return model, image, to_model_tensor(model, image)
