@@ -14,7 +14,15 @@ from tqdm.auto import tqdm
 
 from .checks import check_positive_int
 from .images import target_size
-from .models.local import CropFrame, encode_margin, evaluating, model_input, query_grid, query_output_region
+from .models.local import (
+    CropFrame,
+    encode_margin,
+    evaluating,
+    model_input,
+    output_tiles,
+    query_grid,
+    query_output_region,
+)
 
 __all__ = ["output_size", "check_window", "query_grid", "upscale_tensor", "upscale"]
 
@@ -44,17 +52,6 @@ def check_window(window, out_size, name: str = "window") -> tuple[int, int, int,
     return r, c, hh, ww
 
 
-def _axis_tiles(lr_len: int, out_len: int, tile: int, margin: int):
-    """Per tile along one axis: (output index range, LR crop range)."""
-    centres = (np.arange(out_len) + 0.5) * lr_len / out_len  # output pixel centres in LR pixel units
-    for start in range(0, lr_len, tile):
-        stop = min(start + tile, lr_len)
-        idx = np.nonzero((centres >= start) & (centres < stop))[0]
-        if idx.size == 0:
-            continue
-        yield (int(idx[0]), int(idx[-1]) + 1), (max(0, start - margin), min(lr_len, stop + margin))
-
-
 @torch.no_grad()
 def upscale_tensor(model, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
                    chunk: int = 8192, progress: bool = False) -> torch.Tensor:
@@ -66,8 +63,8 @@ def upscale_tensor(model, lr: torch.Tensor, height: int, width: int, tile: int |
     tile = max(h, w) if tile is None else int(tile)
     margin = encode_margin(model)
     out = torch.empty(height, width, 3, dtype=lr.dtype, device=lr.device)
-    row_tiles = list(_axis_tiles(h, height, tile, margin))
-    col_tiles = list(_axis_tiles(w, width, tile, margin))
+    row_tiles = list(output_tiles(h, height, tile, margin))
+    col_tiles = list(output_tiles(w, width, tile, margin))
     bar = tqdm(total=len(row_tiles) * len(col_tiles), desc="upscale", disable=not progress)
     for (r_out, r_crop) in row_tiles:
         for (c_out, c_crop) in col_tiles:

@@ -30,6 +30,9 @@ from .base import capabilities_of, check_model, require
 from .coords import crop_frame_coords
 
 CHUNK = 65536  # queries per model call in query_positions
+# Extra reach (LR px) when locating an output region's own LR pixels: covers float rounding of floor(u) and LIIF's
+# ensemble tie-break shift, so a crop never misses a pixel the full-image computation would read.
+FOOTPRINT_EPS = 1e-3
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -86,6 +89,28 @@ def crop_range(lo: float, hi: float, n: int, margin: int) -> tuple[int, int]:
     return max(0, first - margin), min(n, last + 1 + margin)
 
 
+def lr_footprint(start: int, stop: int, out_len: int, lr_len: int, guard: float = 0.0) -> tuple[int, int]:
+    """Along one axis: LR pixels [lo, hi) holding the centres of output pixels [start, stop) of an ``out_len``-pixel
+    output over ``lr_len`` LR pixels; ``guard`` (LR px) widens the search."""
+    u0 = (start + 0.5) * lr_len / out_len
+    u1 = (stop - 0.5) * lr_len / out_len
+    lo = int(np.floor(u0 - guard))
+    hi = int(np.floor(u1 + guard)) + 1
+    return max(0, lo), min(lr_len, hi)
+
+
+def output_tiles(lr_len: int, out_len: int, tile: int, margin: int):
+    """Along one axis, per LR tile of ``tile`` pixels: (output index range [i0, i1) whose pixel centres fall in the
+    tile, LR crop range [a0, a1) = the tile grown by ``margin``). Tiles without output pixels are skipped."""
+    centres = (np.arange(out_len) + 0.5) * lr_len / out_len  # output pixel centres in LR pixel units
+    for start in range(0, lr_len, tile):
+        stop = min(start + tile, lr_len)
+        idx = np.nonzero((centres >= start) & (centres < stop))[0]
+        if idx.size == 0:
+            continue
+        yield (int(idx[0]), int(idx[-1]) + 1), (max(0, start - margin), min(lr_len, stop + margin))
+
+
 @dataclass(frozen=True)
 class CropFrame:
     """An LR crop, rows [r0, r1) × cols [c0, c1) of an (h, w) image, and the (−1, 1) frame it defines.
@@ -114,6 +139,18 @@ class CropFrame:
         positions = np.asarray(positions, dtype=np.float64).reshape(-1, 2)
         return cls(crop_range(positions[:, 0].min(), positions[:, 0].max(), h, margin),
                    crop_range(positions[:, 1].min(), positions[:, 1].max(), w, margin), (h, w))
+
+    @classmethod
+    def around_output(cls, lr_size, out_size, out_rows: tuple[int, int], out_cols: tuple[int, int],
+                      radius: int) -> CropFrame:
+        """The crop that computes output rows [out_rows) × cols [out_cols) of an (H, W) output exactly: the LR
+        pixels holding those output pixels' centres (found with :data:`FOOTPRINT_EPS` of guard) grown by
+        ``radius`` (a model's ``query_radius``)."""
+        (h, w), (H, W) = (tuple(int(v) for v in lr_size), tuple(int(v) for v in out_size))
+        rows = lr_footprint(out_rows[0], out_rows[1], H, h, FOOTPRINT_EPS)
+        cols = lr_footprint(out_cols[0], out_cols[1], W, w, FOOTPRINT_EPS)
+        return cls((max(0, rows[0] - radius), min(h, rows[1] + radius)),
+                   (max(0, cols[0] - radius), min(w, cols[1] + radius)), (h, w))
 
     @property
     def shape(self) -> tuple[int, int]:

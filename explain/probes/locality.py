@@ -17,19 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models.local import CropFrame
+from ..models.local import CropFrame, lr_footprint
 from ..upscale import check_window as _check_output_window
 
 Box = tuple[tuple[int, int], tuple[int, int]]
 
-# Extra reach (LR px) when locating a window's own LR pixels: covers float rounding of floor(u) and the
-# ensemble's tie-break shift, so the crop never misses a pixel the full-image computation would read.
-_FOOTPRINT_EPS = 1e-3
+__all__ = ["Box", "WindowPlan", "WindowObjective", "check_window", "lr_footprint", "plan_window", "crop_box",
+           "grow_box"]
 
 
 @dataclass(frozen=True)
@@ -78,15 +76,6 @@ def check_window(window, out_size) -> tuple[int, int, int, int]:
     return _check_output_window(window, out_size, "window")
 
 
-def lr_footprint(start: int, stop: int, out_len: int, lr_len: int, guard: float = 0.0) -> tuple[int, int]:
-    """LR pixels [lo, hi) holding the centres of HR pixels [start, stop); ``guard`` (LR px) widens the search."""
-    u0 = (start + 0.5) * lr_len / out_len
-    u1 = (stop - 0.5) * lr_len / out_len
-    lo = int(np.floor(u0 - guard))
-    hi = int(np.floor(u1 + guard)) + 1
-    return max(0, lo), min(lr_len, hi)
-
-
 def plan_window(lr_size, out_size, window, radius: int, margin: int = 0, local: bool = True) -> WindowPlan:
     """Plan the exact local computation of ``window`` for a model of query radius ``radius`` (LR px)."""
     h, w = (int(v) for v in lr_size)
@@ -99,9 +88,7 @@ def plan_window(lr_size, out_size, window, radius: int, margin: int = 0, local: 
     pad = (R0 - (r - margin), (r + hh + margin) - R1, C0 - (c - margin), (c + ww + margin) - C1)
     footprint = (lr_footprint(r, r + hh, H, h), lr_footprint(c, c + ww, W, w))
     if local:
-        reach = (lr_footprint(R0, R1, H, h, _FOOTPRINT_EPS), lr_footprint(C0, C1, W, w, _FOOTPRINT_EPS))
-        box = ((max(0, reach[0][0] - radius), min(h, reach[0][1] + radius)),
-               (max(0, reach[1][0] - radius), min(w, reach[1][1] + radius)))
+        box = CropFrame.around_output((h, w), (H, W), (R0, R1), (C0, C1), radius).box
     else:
         box = ((0, h), (0, w))
     return WindowPlan((h, w), (H, W), (r, c, hh, ww), int(margin), ((R0, R1), (C0, C1)), pad, footprint, box)
