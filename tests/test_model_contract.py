@@ -211,3 +211,15 @@ def test_checkpoints_without_a_family_read_as_liif(tiny_model, tmp_path):
     assert isinstance(back, LIIF)
     for key, value in tiny_model.state_dict().items():
         torch.testing.assert_close(back.state_dict()[key], value)
+
+
+def test_official_format_is_per_family(toy, tiny_model, tmp_path):
+    from explain.models.checkpoint import CheckpointError, save_official
+
+    with pytest.raises(ValueError, match="no official checkpoint format"):
+        save_official(toy, tmp_path / "toy.pth")
+    save_official(tiny_model, tmp_path / "liif.pth")  # LIIF registered its official format
+    assert isinstance(load_model(tmp_path / "liif.pth"), LIIF)
+    torch.save({"model": {"name": "toy-implicit", "args": {}, "sd": toy.state_dict()}}, tmp_path / "fake.pth")
+    with pytest.raises(CheckpointError, match="unsupported model 'toy-implicit'"):
+        load_model(tmp_path / "fake.pth")

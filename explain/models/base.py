@@ -78,16 +78,12 @@ class Capabilities:
 
     internals: ``query(..., return_internals=True)`` returns ``(output, QueryInternals)``.
     unfold:    ``model.unfold(features)`` maps (B, C, h, w) to the codes the decoder reads, (B, C', h, w).
-    ablations: name → one-line note of each variant ``model.ablated(name)`` can build now.
+    ablations: (name, one-line note) of each variant ``model.ablated(name)`` can build now.
     """
 
     internals: bool = False
     unfold: bool = False
     ablations: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def ablation_notes(self) -> dict[str, str]:
-        return dict(self.ablations)
 
 
 CAPABILITY_WORDS = {
@@ -167,14 +163,20 @@ class ImplicitSRModel(nn.Module):
 _MEMBERS = ("encode", "query", "receptive_radius", "query_radius", "latent_channels")
 
 
+def _missing(obj) -> list[str]:
+    missing = [m for m in _MEMBERS if not hasattr(obj, m)]
+    missing += [m for m in ("encode", "query") if m not in missing and not callable(getattr(obj, m))]
+    config = getattr(obj, "config", None)
+    if not isinstance(getattr(type(config), "family", None), str):
+        missing.append("config.family")
+    if not callable(getattr(config, "to_dict", None)):
+        missing.append("config.to_dict")
+    return missing
+
+
 def is_model(obj) -> bool:
     """True for a torch module that meets the contract (encode, query, radii, latent_channels, a family config)."""
-    if not isinstance(obj, nn.Module):
-        return False
-    config = getattr(obj, "config", None)
-    if not isinstance(getattr(type(config), "family", None), str) or not callable(getattr(config, "to_dict", None)):
-        return False
-    return all(hasattr(type(obj), name) for name in _MEMBERS)
+    return isinstance(obj, nn.Module) and not _missing(obj)
 
 
 def check_model(obj, name: str = "model"):
@@ -182,10 +184,7 @@ def check_model(obj, name: str = "model"):
     if is_model(obj):
         return obj
     if isinstance(obj, nn.Module):
-        missing = [m for m in _MEMBERS if not hasattr(type(obj), m)]
-        config = getattr(obj, "config", None)
-        if not isinstance(getattr(type(config), "family", None), str):
-            missing.append("config.family")
+        missing = _missing(obj)
         raise TypeError(f"{name} ({type(obj).__name__}) does not meet the implicit SR model contract "
                         f"(explain.models.base): it lacks {', '.join(missing)}")
     raise TypeError(f"{name} must be an implicit SR model such as LIIF (explain.models.base), "

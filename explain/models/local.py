@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from ..images import load_image
 from . import load_model
-from .base import capabilities_of, check_model, require
+from .base import check_model, require
 from .coords import crop_frame_coords
 
 CHUNK = 65536  # queries per model call in query_positions
@@ -286,8 +286,3 @@ def query_positions(model, x: torch.Tensor, positions: np.ndarray, cell_px: np.n
     codes = idx.astype(np.int64) + np.array([frame.rows[0], frame.cols[0]], dtype=np.int64)
     return LocalQuery(out.astype(np.float32), wts.astype(np.float32), codes, rel.astype(np.float32),
                       preds.astype(np.float32), frame.bounds)
-
-
-def has_internals(model) -> bool:
-    """Whether ``model`` declares ensemble internals (``query(..., return_internals=True)``)."""
-    return capabilities_of(model).internals

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from torch import nn
+
 from .base import check_model
 
 
@@ -64,11 +66,11 @@ def register_model(name: str, *, config: type, official: OfficialFormat | None =
         raise TypeError(f"official must be an OfficialFormat or None, got {type(official).__name__}")
 
     def decorator(cls: type) -> type:
-        missing = [m for m in ("encode", "query", "receptive_radius", "query_radius", "latent_channels")
-                   if not hasattr(cls, m)]
-        if missing:
-            raise TypeError(f"{cls.__name__} cannot be registered as {name!r}: it lacks {', '.join(missing)} "
-                            "(see explain.models.base)")
+        missing = [m for m in ("encode", "query") if not callable(getattr(cls, m, None))]
+        if not isinstance(cls, type) or not issubclass(cls, nn.Module) or missing:
+            raise TypeError(f"{getattr(cls, '__name__', cls)!r} cannot be registered as {name!r}: a family's model "
+                            f"is a torch.nn.Module with encode and query methods (see explain.models.base)"
+                            + (f"; it lacks {', '.join(missing)}" if missing else ""))
         known = _FAMILIES.get(name)
         if known is not None and known.model is not cls:
             raise ValueError(f"model family {name!r} is already registered ({known.model.__name__})")
