@@ -26,7 +26,7 @@ from .codecs import compress
 from .fileio import atomic_write_text  # noqa: F401  (re-exported for callers)
 from .images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from .metrics import psnr_b, psnr_y, ssim
-from .models import LIIF, load_model
+from .models import ImplicitSR, is_model, load_model
 from .models.names import KNOWN
 from .paths import shared_data
 from .upscale import upscale
@@ -120,8 +120,8 @@ def resolve_root(root=None) -> Path:
     return path
 
 
-def _load_models(models, device) -> dict[str, LIIF]:
-    if isinstance(models, (str, os.PathLike, LIIF)):
+def _load_models(models, device) -> dict[str, ImplicitSR]:
+    if isinstance(models, (str, os.PathLike)) or is_model(models):
         models = [models]
     if not isinstance(models, Mapping):
         models = {model_label(m): m for m in models}
@@ -129,7 +129,7 @@ def _load_models(models, device) -> dict[str, LIIF]:
     for label, model in models.items():
         if label == BASELINE:
             raise ValueError(f"{BASELINE!r} is the baseline's name; give the model another name")
-        if isinstance(model, LIIF):
+        if is_model(model):
             loaded[label] = model.to(device) if device is not None else model
         else:
             loaded[label] = load_model(model, device=device)
@@ -139,8 +139,8 @@ def _load_models(models, device) -> dict[str, LIIF]:
 def model_label(model) -> str:
     """Column name for a model: shipped names as they are; ``label=path`` → label; a path → its stem
     (the parent folder's name for training runs' ``model.pt``)."""
-    if isinstance(model, LIIF):
-        return str(getattr(model, "name", None) or "liif")
+    if is_model(model):
+        return str(getattr(model, "name", None) or model.config.family)
     text = os.fspath(model)
     if text in KNOWN:
         return text
@@ -159,12 +159,12 @@ def parse_model_arg(text: str) -> tuple[str, str]:
 
 
 # ----------------------------------------------------------------------------------------------- evaluate
-def evaluate(models: Mapping[str, LIIF | str] | Sequence | None = None, sets: Sequence[str] = DEFAULT_SETS,
+def evaluate(models: Mapping[str, ImplicitSR | str] | Sequence | None = None, sets: Sequence[str] = DEFAULT_SETS,
              scales: Sequence[int] = DEFAULT_SCALES, inputs: Sequence[str] = DEFAULT_INPUTS, root=None,
              limit: int | None = None, tile: int | None = 256, progress: bool = True, device=None) -> list[Row]:
     """Evaluate bicubic and each model over sets × scales × inputs; returns one :class:`Row` per combination.
 
-    models: ``{column name: LIIF | shipped name | checkpoint path}`` (a list is labelled with
+    models: ``{column name: model (any family) | shipped name | checkpoint path}`` (a list is labelled with
             :func:`model_label`); ``None`` → the official model and its two fine-tuned twins; ``{}`` evaluates
             bicubic alone.
     sets:   folder names under ``root`` (default ``../shared/data/bench`` beside the repository).

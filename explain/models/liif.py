@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .ablation import ablation_variant, available_ablations
+from .base import Capabilities, ImplicitSRModel, LatentGrid, QueryInternals
 from .decoder import MLPDecoder
 from .encoder import EDSREncoder
 from .ensemble import Neighbours, find_neighbours
+from .official import LIIF_OFFICIAL
+from .registry import register_model
 
 SKIP_MODES = ("none", "bicubic")
 
@@ -42,6 +47,8 @@ class LIIFConfig:
     local_ensemble: bool = True
     cell_decode: bool = True
     skip: str = "none"
+
+    family: ClassVar[str] = "liif"
 
     def __post_init__(self):
         def whole(value) -> bool:
@@ -68,47 +75,18 @@ class LIIFConfig:
         return d
 
 
-@dataclass
-class LatentGrid:
-    """What :meth:`LIIF.encode` returns: the latent codes and the (normalised) input they came from.
-
-    features: (B, C, h, w) latent codes, one per input pixel.
-    image:    (B, 3, h, w) the input, normalised to (x − 0.5) / 0.5 (used by the bicubic skip).
-    """
-
-    features: torch.Tensor
-    image: torch.Tensor
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return tuple(self.features.shape[-2:])
-
-
-@dataclass
-class QueryInternals:
-    """The local ensemble behind each query (K = 4 codes with the ensemble on, else 1).
-
-    indices:     (B, Q, K, 2) long (row, col) of the latent codes used.
-    rel_coord:   (B, Q, K, 2) query minus code centre, one latent cell spans 2.
-    weights:     (B, Q, K) ensemble weights (sum to 1; bilinear in the query position).
-    predictions: (B, Q, K, 3) each code's prediction in image units [0, 1] (bicubic skip included);
-                 the output is ``(weights[..., None] * predictions).sum(2)``.
-    """
-
-    indices: torch.Tensor
-    rel_coord: torch.Tensor
-    weights: torch.Tensor
-    predictions: torch.Tensor
-
-
-class LIIF(nn.Module):
+@register_model("liif", config=LIIFConfig, official=LIIF_OFFICIAL)
+class LIIF(ImplicitSRModel):
     """Local Implicit Image Function (Chen, Liu & Wang, CVPR 2021): encoder → latent grid → MLP per query.
 
     Use it in two steps: :meth:`encode` an LR batch (B, 3, h, w) in [0, 1] once, then :meth:`query` the
     returned :class:`LatentGrid` at any (row, col) coordinates in (−1, 1) (pixel-centre convention of the
     input; pixel i of n has centre −1 + (2i + 1)/n) with cells (2/H_out, 2/W_out). ``LIIF(**fields)`` or
     ``LIIF(config, **overrides)`` builds the architecture of :class:`LIIFConfig`.
+
+    It is the ``"liif"`` family of :mod:`explain.models.registry` and declares every optional capability of
+    :mod:`explain.models.base`: ensemble internals, feature unfolding and the ablations of
+    :mod:`explain.models.ablation` (one per switch that is on).
     """
 
     def __init__(self, config: LIIFConfig | None = None, **overrides):
@@ -147,8 +125,21 @@ class LIIF(nn.Module):
         r = self.receptive_radius + 1
         return max(r, 2) if self.config.skip == "bicubic" else r
 
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+    @property
+    def latent_channels(self) -> int:
+        """C of the (B, C, h, w) features :meth:`encode` returns."""
+        return self.config.channels
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(internals=True, unfold=True, ablations=tuple(available_ablations(self.config).items()))
+
+    def ablated(self, name: str) -> LIIF:
+        """The variant ``name`` of :attr:`capabilities` (e.g. ``"ensemble off"``), see :mod:`.ablation`."""
+        return ablation_variant(self, name)
+
+    def describe(self) -> str:
+        return f"{self.config.n_resblocks} residual blocks, {self.num_parameters() / 1e6:.2f} M parameters"
 
     # ------------------------------------------------------------------ encoding
     def encode(self, lr: torch.Tensor) -> LatentGrid:
@@ -240,10 +231,6 @@ class LIIF(nn.Module):
         if return_internals:
             return out, QueryInternals(nb.indices, nb.rel_coord, nb.weights, predictions)
         return out
-
-    def forward(self, lr: torch.Tensor, coords: torch.Tensor, cells: torch.Tensor | None = None):
-        """``query(encode(lr), coords, cells)``: (B, 3, h, w) in [0, 1] and (B, Q, 2) → (B, Q, 3) (training)."""
-        return self.query(self.encode(lr), coords, cells)
 
 
 def _batched(t: torch.Tensor, batch: int, name: str) -> torch.Tensor:

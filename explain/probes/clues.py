@@ -63,7 +63,7 @@ import numpy as np
 import torch
 
 from ..images import load_image
-from ..models import LIIF, load_model
+from ..models import LIIF, is_model, load_model
 from ..upscale import output_size
 from . import stats
 from ._lr_query import block_phase
@@ -371,7 +371,7 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
 
     rand = None
     if randomise is not False and randomise is not None:
-        rand_model = randomise if isinstance(randomise, LIIF) else randomised_copy(model, seed)
+        rand_model = randomise if is_model(randomise) else randomised_copy(model, seed)
         rand = clues(rand_model, image, block, size=out_size, grid_phase=phase, target=tgt, lam_steps=lam_steps,
                      ig_steps=ig_steps, baseline_quality=int(quality), chroma_factor=chroma_factor, randomise=False,
                      bar=bar, name=f"{label} (randomised)")

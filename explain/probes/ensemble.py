@@ -26,8 +26,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..models import LIIF, LatentGrid, load_model
-from ..models.ablation import ablated_model
+from ..models import LatentGrid, load_model
+from ..models.base import capabilities_of, require
 from ..upscale import check_window as _check_output_window
 from ..upscale import output_size
 from ._lr_query import (
@@ -61,12 +61,13 @@ def _output_size(image_shape, scale, size) -> tuple[int, int]:
     return output_size(image_shape, scale, size)
 
 
-def _evaluate_region(model: LIIF, x: torch.Tensor, region, out_size, latents: LatentGrid | None = None):
+def _evaluate_region(model, x: torch.Tensor, region, out_size, latents: LatentGrid | None = None,
+                     internals: bool = True):
     h, w = x.shape[-2:]
     rows, cols = region_positions(region, (h, w), out_size)
     grid = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1)  # (height, width, 2)
     cell_px = np.array([h / out_size[0], w / out_size[1]])
-    return query_positions(model, x, grid.reshape(-1, 2), cell_px, latents), grid, rows, cols
+    return query_positions(model, x, grid.reshape(-1, 2), cell_px, latents, internals), grid, rows, cols
 
 
 # ------------------------------------------------------------------------------------------ weights
@@ -134,7 +135,7 @@ def ensemble_weights(model, lr, region, scale: float | None = 4, *, size: tuple[
                      latents: LatentGrid | None = None) -> EnsembleResult:
     """Local ensemble of each output pixel of ``region`` = (row, col, height, width) of the upscaled image.
 
-    model:   a LIIF, a shipped model name or a checkpoint path.
+    model:   a model that declares ensemble internals (LIIF does), a shipped model name or a checkpoint path.
     lr:      LR image, anything :func:`explain.load_image` accepts.
     scale:   output size (round(h·scale), round(w·scale)); or give ``size`` = (H, W) instead.
     latents: ``model.encode(lr)`` of the whole image if already computed (widgets); otherwise only the LR
@@ -142,6 +143,7 @@ def ensemble_weights(model, lr, region, scale: float | None = 4, *, size: tuple[
     Raises ValueError for a region outside the output or a bad scale/size.
     """
     model, image, x = prepare(model, lr)
+    require(model, "internals", "the ensemble probe (ensemble_weights)")
     lr_size = image.shape[:2]
     out_size = _output_size(image.shape, scale, size)
     region = check_region(region, out_size)
@@ -242,23 +244,17 @@ def _ratio(num: float, den: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------- ablations
-ABLATIONS = {"ensemble off": "local_ensemble", "unfold off": "feat_unfold", "cell off": "cell_decode"}
-_NOTES = {
-    "full": "the model as given",
-    "ensemble off": "same weights, nearest code only (exact ablation; not retrained)",
-    "unfold off": "weight surgery, not retrained: first-layer weights summed over the 3×3 unfolding taps "
-                  "(each code's 8 neighbours replaced by the code itself)",
-    "cell off": "weight surgery, not retrained: first-layer cell columns dropped (cell input set to 0)",
-}
+FULL_NOTE = "the model as given"
 
 
-def ablation_variants(model: LIIF) -> tuple[dict[str, LIIF], dict[str, str]]:
-    """{"full", "ensemble off", "unfold off", "cell off"} → model, for the switches that are on; and notes."""
-    models, notes = {"full": model}, {"full": _NOTES["full"]}
-    for name, switch in ABLATIONS.items():
-        if getattr(model.config, switch):
-            models[name] = ablated_model(model, **{switch: False})
-            notes[name] = _NOTES[name]
+def ablation_variants(model) -> tuple[dict[str, object], dict[str, str]]:
+    """{"full", and every ablation the model declares (LIIF: "ensemble off", "unfold off", "cell off" for the
+    switches that are on)} → model; and a note on how each was built. A family that declares no ablations
+    gets {"full": model}."""
+    models, notes = {"full": model}, {"full": FULL_NOTE}
+    for name, note in capabilities_of(model).ablations:
+        models[name] = model.ablated(name)
+        notes[name] = note
     return models, notes
 
 
@@ -293,7 +289,7 @@ def ablation_seams(model_or_models, lr, region, scale: float | None = 4, *, size
                    block_size: int = 8, grid_phase=(0, 0), progress: bool = False) -> AblationSeams:
     """Seam measure (:func:`seam_measure`) of a region for a model and its ablations.
 
-    model_or_models: a LIIF (or name/path): the variants of :func:`ablation_variants` are built from it —
+    model_or_models: a model (or name/path): the variants of :func:`ablation_variants` are built from it — for LIIF
         "ensemble off" keeps the weights exactly; "unfold off" and "cell off" change the MLP's input size, so
         their first layer is adapted from the trained one (see ``notes``; not retrained). For trained
         ablations pass a mapping name → model (or name/path) instead; each is used as given.
@@ -317,7 +313,7 @@ def ablation_seams(model_or_models, lr, region, scale: float | None = 4, *, size
     for name, m in tqdm(models.items(), desc="ablations", disable=not progress):
         _, _, xm = prepare(m, image)
         with evaluating(m):
-            q, _, rows, cols = _evaluate_region(m, xm, region, out_size)
+            q, _, rows, cols = _evaluate_region(m, xm, region, out_size, internals=False)
         out = q.output.reshape(region[2], region[3], 3)
         result.outputs[name] = out
         result.stats[name] = seam_measure(out, rows, cols, block_size=block_size, grid_phase=grid_phase)

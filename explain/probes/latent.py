@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..models import LatentGrid
+from ..models.base import require
 from ._lr_query import block_phase, check_block_size, check_latents, evaluating, prepare
 
 
@@ -221,20 +222,24 @@ def latent_features(model, lr, *, top_k: int = 8, block_size: int = 8, grid_phas
                     latents: LatentGrid | None = None, unfolded: bool = False) -> LatentFeatures:
     """Latent codes of ``lr`` and their statistics.
 
-    model:      a LIIF, a shipped model name or a checkpoint path.
+    model:      a model of any family (LIIF or another, see :mod:`explain.models.base`), a shipped model name
+                or a checkpoint path.
     lr:         the (compressed) LR image, anything :func:`explain.load_image` accepts, (h, w, 3) in [0, 1].
     top_k:      how many channels to rank in each ``top_*`` list.
     block_size, grid_phase: the compression block grid in LR pixels (see the module docstring).
     reference:  optional clean image of the same size (or its LatentGrid): adds difference maps
                 (features of ``lr`` minus features of ``reference``).
     latents:    ``model.encode(lr)`` if already computed (batch 1), so the image is not encoded again.
-    unfolded:   also return the 3×3-unfolded grid (9C, h, w) (memory: 9× the features).
+    unfolded:   also return the unfolded grid (LIIF: 3×3, (9C, h, w); memory: 9× the features); only for a
+                model that declares unfolding.
     """
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
     block_size = check_block_size(block_size)
     grid_phase = block_phase(grid_phase)
     model, image, x = prepare(model, lr)
+    if unfolded:
+        require(model, "unfold", "latent_features(unfolded=True)")
     with evaluating(model):
         feats_t = _features_of(model, x, latents, "latents")
         unfolded_np = model.unfold(feats_t)[0].detach().float().cpu().numpy() if unfolded else None

@@ -1,11 +1,12 @@
 """Exact locality of an output window: which LR pixels it can depend on, and the window's objective on a crop.
 
-LIIF's output at an HR pixel depends only on the LR pixels within ``model.query_radius`` (Chebyshev) of
-the LR pixel holding that output pixel's centre: the encoder is a stack of zero-padded 3×3 convolutions
-(``receptive_radius``), unfolding adds one pixel, the local ensemble reads codes at most one pixel away
-(the bicubic skip reads two). So a window needs only the LR crop spanning its footprint plus that radius.
-Query coordinates are re-expressed in the crop's (−1, 1) frame (as :mod:`explain.upscale` does); every
-latent code the queries read is then computed from exactly the same pixels as on the whole image.
+A model's output at an HR pixel depends only on the LR pixels within ``model.query_radius`` (Chebyshev) of
+the LR pixel holding that output pixel's centre (the contract of :mod:`explain.models.base`; for LIIF: the
+encoder is a stack of zero-padded 3×3 convolutions (``receptive_radius``), unfolding adds one pixel, the local
+ensemble reads codes at most one pixel away, the bicubic skip reads two). So a window needs only the LR crop
+spanning its footprint plus that radius. Query coordinates are re-expressed in the crop's (−1, 1) frame by
+:class:`explain.models.local.CropFrame` (as :mod:`explain.upscale` does); every latent code the queries read
+is then computed from exactly the same pixels as on the whole image.
 
 Coordinates: HR output pixel i of an axis of N pixels, over an LR axis of n pixels, has its centre at
 u = (i + ½)·n/N in LR pixel units; its own LR pixel is floor(u).
@@ -16,19 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models.coords import crop_frame_coords
+from ..models.local import CropFrame, lr_footprint
 from ..upscale import check_window as _check_output_window
 
 Box = tuple[tuple[int, int], tuple[int, int]]
 
-# Extra reach (LR px) when locating a window's own LR pixels: covers float rounding of floor(u) and the
-# ensemble's tie-break shift, so the crop never misses a pixel the full-image computation would read.
-_FOOTPRINT_EPS = 1e-3
+__all__ = ["Box", "WindowPlan", "WindowObjective", "check_window", "lr_footprint", "plan_window", "crop_box",
+           "grow_box"]
 
 
 @dataclass(frozen=True)
@@ -58,29 +57,23 @@ class WindowPlan:
     def crop_shape(self) -> tuple[int, int]:
         return self.box[0][1] - self.box[0][0], self.box[1][1] - self.box[1][0]
 
+    @property
+    def frame(self) -> CropFrame:
+        """The crop ``box`` as a :class:`~explain.models.local.CropFrame` of the LR image."""
+        return CropFrame(self.box[0], self.box[1], self.lr_size)
+
     def crop_coords(self, dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor]:
         """Query coordinates (Q, 2) of the region's pixels (row-major) in the crop's frame, and cells (Q, 2)."""
-        rows = crop_frame_coords(self.region[0], self.out_size[0], self.box[0], self.lr_size[0])
-        cols = crop_frame_coords(self.region[1], self.out_size[1], self.box[1], self.lr_size[1])
+        frame = self.frame
+        rows, cols = frame.output_axes(self.region[0], self.region[1], self.out_size)
         grid = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
-        hc, wc = self.crop_shape
-        (h, w), (H, W) = self.lr_size, self.out_size
-        cell = torch.tensor([2.0 * h / H / hc, 2.0 * w / W / wc], dtype=torch.float64)
+        cell = torch.tensor(frame.output_cell(self.out_size), dtype=torch.float64)
         return grid.to(dtype=dtype, device=device), cell.expand_as(grid).to(dtype=dtype, device=device)
 
 
 def check_window(window, out_size) -> tuple[int, int, int, int]:
     """Validate (row, col, height, width) against the output size (H, W) (see :func:`explain.upscale.check_window`)."""
     return _check_output_window(window, out_size, "window")
-
-
-def lr_footprint(start: int, stop: int, out_len: int, lr_len: int, guard: float = 0.0) -> tuple[int, int]:
-    """LR pixels [lo, hi) holding the centres of HR pixels [start, stop); ``guard`` (LR px) widens the search."""
-    u0 = (start + 0.5) * lr_len / out_len
-    u1 = (stop - 0.5) * lr_len / out_len
-    lo = int(np.floor(u0 - guard))
-    hi = int(np.floor(u1 + guard)) + 1
-    return max(0, lo), min(lr_len, hi)
 
 
 def plan_window(lr_size, out_size, window, radius: int, margin: int = 0, local: bool = True) -> WindowPlan:
@@ -95,9 +88,7 @@ def plan_window(lr_size, out_size, window, radius: int, margin: int = 0, local: 
     pad = (R0 - (r - margin), (r + hh + margin) - R1, C0 - (c - margin), (c + ww + margin) - C1)
     footprint = (lr_footprint(r, r + hh, H, h), lr_footprint(c, c + ww, W, w))
     if local:
-        reach = (lr_footprint(R0, R1, H, h, _FOOTPRINT_EPS), lr_footprint(C0, C1, W, w, _FOOTPRINT_EPS))
-        box = ((max(0, reach[0][0] - radius), min(h, reach[0][1] + radius)),
-               (max(0, reach[1][0] - radius), min(w, reach[1][1] + radius)))
+        box = CropFrame.around_output((h, w), (H, W), (R0, R1), (C0, C1), radius).box
     else:
         box = ((0, h), (0, w))
     return WindowPlan((h, w), (H, W), (r, c, hh, ww), int(margin), ((R0, R1), (C0, C1)), pad, footprint, box)
@@ -107,9 +98,12 @@ class WindowObjective(nn.Module):
     """F(crop) → (B,): the target applied to the window of the SR output, computed from an LR crop.
 
     Input: (B, 3, hc, wc) float LR crops in [0, 1] whose frame is ``plan.box``. The model is used only
-    through ``encode`` and ``query``; outputs are the model's unclamped values.
-    ``target`` maps the queried region (B, rh, rw, 3), the window plus ``plan.margin`` pixels on each
-    side, to (B,).
+    through ``encode`` and ``query`` (the contract of :mod:`explain.models.base`); outputs are the model's
+    unclamped values. ``target`` maps the queried region (B, rh, rw, 3), the window plus ``plan.margin`` pixels
+    on each side, to (B,).
+
+    Two steps, usable apart: :meth:`encode` (crops → latents) and :meth:`query_region` (latents → region), so
+    a caller that perturbs latents, or reuses one encoding for several targets, needs no second objective.
     """
 
     def __init__(self, model, plan: WindowPlan, target: Callable[[torch.Tensor], torch.Tensor],
@@ -123,18 +117,26 @@ class WindowObjective(nn.Module):
         self.register_buffer("cells", cells, persistent=False)
         self.region_shape = (plan.region[0][1] - plan.region[0][0], plan.region[1][1] - plan.region[1][0])
 
-    def region(self, x: torch.Tensor) -> torch.Tensor:
-        """The SR output over the planned region (window + margin, edge-replicated past the output): (B, rh, rw, 3)."""
+    def encode(self, x: torch.Tensor):
+        """Encode-crop step: (B, 3, hc, wc) crops in the frame of ``plan.box`` → the model's latents."""
         if x.ndim != 4 or tuple(x.shape[-2:]) != self.plan.crop_shape:
             raise ValueError(f"expected crops (B, 3, {self.plan.crop_shape[0]}, {self.plan.crop_shape[1]}), "
                              f"got {tuple(x.shape)}")
-        b = x.shape[0]
-        latents = self.model.encode(x)
+        return self.model.encode(x)
+
+    def query_region(self, latents) -> torch.Tensor:
+        """Query-region step: latents of the crops → the SR output over the planned region (window + margin,
+        edge-replicated past the output): (B, rh, rw, 3), unclamped."""
+        b = latents.features.shape[0]
         out = self.model.query(latents, self.coords, self.cells).reshape(b, *self.region_shape, 3)
         top, bottom, left, right = self.plan.pad
         if top or bottom or left or right:
             out = F.pad(out.permute(0, 3, 1, 2), (left, right, top, bottom), mode="replicate").permute(0, 2, 3, 1)
         return out
+
+    def region(self, x: torch.Tensor) -> torch.Tensor:
+        """``query_region(encode(x))``: the SR output over the planned region, (B, rh, rw, 3)."""
+        return self.query_region(self.encode(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         value = self.target(self.region(x))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import LatentGrid
+from ..models.base import require
 from ._lr_query import (
     block_phase,
     check_block_size,
@@ -127,6 +128,7 @@ def line_response(model, lr, start, end, n: int = 200, *, scale: float = 4.0, ce
     block_size = check_block_size(block_size)
     grid_phase = block_phase(grid_phase)
     model, image, x = prepare(model, lr)
+    require(model, "internals", "line_response")
     lr_size = image.shape[:2]
     p0, p1 = _point(start, "start", units, lr_size), _point(end, "end", units, lr_size)
     cell = _cell_from(cell, scale, lr_size)
@@ -185,6 +187,7 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
     Returns a :class:`CellResponse` (RGB (m, 3) per cell, numpy).
     """
     model, image, x = prepare(model, lr)
+    require(model, "internals", "cell_response")
     lr_size = image.shape[:2]
     h, w = lr_size
     p = _point(coord, "coord", units, lr_size)

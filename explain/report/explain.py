@@ -27,7 +27,7 @@ from ..fileio import staged_folder
 from ..images import upscale_bicubic
 from ..jpeg_facts import BLOCK, Photo, _json_safe, read_photo
 from ..metrics import blockiness_map
-from ..models import LIIF, load_model
+from ..models import ImplicitSR, is_model, load_model
 from ..models.names import DEFAULT_MODELS
 from ..probes.clues import Clues, block_of, clues, coarser_quality, randomised_copy
 from ..probes.ensemble import ensemble_weights
@@ -143,21 +143,21 @@ def _known_names() -> list[str]:
     return seen
 
 
-def resolve_models(specs) -> dict[str, LIIF]:
+def resolve_models(specs) -> dict[str, ImplicitSR]:
     """Model names or checkpoint paths → {label: model}; errors list the known names as words.
 
     A spec that is an existing file is loaded as a checkpoint (label: the file name); otherwise it must be a model
     name :func:`explain.models.load_model` knows. Labels are made unique.
     """
-    if isinstance(specs, (str, os.PathLike, LIIF)):
+    if isinstance(specs, (str, os.PathLike)) or is_model(specs):
         specs = [specs]
     specs = list(specs)
     if not specs:
         raise ValueError("give at least one model (a name or a checkpoint path)")
     known = _known_names()
-    found: dict[str, LIIF] = {}
+    found: dict[str, ImplicitSR] = {}
     for spec in specs:
-        if isinstance(spec, LIIF):
+        if is_model(spec):
             label = getattr(spec, "name", None) or "model"
             model = spec
         else:
@@ -180,13 +180,14 @@ def resolve_models(specs) -> dict[str, LIIF]:
     return found
 
 
-def model_status(model: LIIF) -> str:
+def model_status(model: ImplicitSR) -> str:
     """One line on where a model comes from (origin, or training steps) and its size."""
     meta = getattr(model, "meta", None) or {}
-    n = model.num_parameters()
     origin = meta.get("origin")
     steps = meta.get("total_steps", meta.get("steps"))
-    parts = [f"{model.config.n_resblocks} residual blocks, {n / 1e6:.2f} M parameters"]
+    describe = getattr(model, "describe", None)  # ImplicitSRModel's (LIIF: "16 residual blocks, 1.57 M parameters")
+    n = sum(p.numel() for p in model.parameters())
+    parts = [describe() if callable(describe) else f"{model.config.family}, {n / 1e6:.2f} M parameters"]
     if origin:
         parts.append(str(origin))
     if steps:
@@ -265,13 +266,13 @@ def ensemble_summary(model, image, window_lr, out_size, grid_phase):
 
 
 def latent_summary(model, image, window_lr, grid_phase):
-    """Latent codes over a window, encoded exactly (the crop has the encoder's receptive radius as margin):
+    """Latent codes over a window, encoded exactly (the crop has the model's receptive radius as margin):
     (numbers, PCA-RGB map). Numbers: median over channels of the boundary response (mean |jump| of a code
     channel across block boundaries / inside blocks; 1 = the codes ignore the grid), the share of channels above
     1.5, and the mean periodicity at the block frequency against its chance level."""
     r, c, hh, ww = window_lr
     h, w = image.shape[:2]
-    m = model.encoder.receptive_radius + 1
+    m = model.receptive_radius  # features depend on no input further away (explain.models.base)
     a0, a1, b0, b1 = max(0, r - m), min(h, r + hh + m), max(0, c - m), min(w, c + ww + m)
     param = next(model.parameters())
     x = torch.from_numpy(np.ascontiguousarray(image[a0:a1, b0:b1])).permute(2, 0, 1)[None]
@@ -370,7 +371,7 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                 for k in range(len(chosen)) for _ in names)
     bar = tqdm(total=total, desc="explain", unit="pass", disable=not progress,
                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} passes [{elapsed}<{remaining}]")
-    randomised: dict[str, LIIF] = {}
+    randomised: dict[str, ImplicitSR] = {}
     results = []
     timings = {name: 0.0 for name in names}
     try:

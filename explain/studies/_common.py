@@ -16,7 +16,7 @@ import numpy as np
 from ..evaluate import IMAGE_SUFFIXES, atomic_write_text, benchmark_images, model_label
 from ..fileio import atomic_path
 from ..images import DEFAULT_IMAGES, crop_to_multiple, load_image
-from ..models import LIIF, load_model
+from ..models import ImplicitSR, is_model, load_model
 from ..probes.faithfulness import spearman as rank_correlation
 
 DEFAULT_STUDY_IMAGES = DEFAULT_IMAGES[:3]  # astronaut, coffee, chelsea: a few, so the defaults run in minutes
@@ -80,12 +80,12 @@ def check_scale(scale) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- models
-def load_models(models) -> dict[str, LIIF]:
-    """``{label: LIIF | shipped name | checkpoint path}``, a sequence (labelled by
+def load_models(models) -> dict[str, ImplicitSR]:
+    """``{label: model (any family) | shipped name | checkpoint path}``, a sequence (labelled by
     :func:`explain.evaluate.model_label`), a single model, or None / empty → {}. Models come back in eval mode."""
     if models is None:
         return {}
-    if isinstance(models, (str, os.PathLike, LIIF)):
+    if isinstance(models, (str, os.PathLike)) or is_model(models):
         models = [models]
     if not isinstance(models, Mapping):
         models = {model_label(m): m for m in models}

@@ -29,7 +29,8 @@ from ..images import load_image, resize_uint8, to_uint8, upscale_bicubic
 from ..metrics import psnr_y
 from ..models.checkpoint import atomic_save, load_state_checked, save_model
 from ..models.coords import output_coords
-from ..models.liif import LIIF, LIIFConfig
+from ..models.liif import LIIFConfig
+from ..models.registry import make_model
 from .data import JPEGDegradation, PatchSampler, default_train_folders, list_training_images, load_uint8_rgb
 
 
@@ -88,6 +89,15 @@ class TrainConfig:
             return JPEGDegradation(self.jpeg_qmin, self.jpeg_qmax, tuple(self.jpeg_subsamplings),
                                    self.jpeg_random_phase, self.jpeg_clean_fraction)
         return None
+
+
+def model_from_spec(spec: dict):
+    """A new model from ``TrainConfig.model``: the config fields of a LIIF, or of the registered family named by
+    an extra ``"family"`` key (see :mod:`explain.models.registry`). ValueError for fields that do not fit."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"TrainConfig.model must be a dict of model config fields, got {type(spec).__name__}")
+    fields = dict(spec)
+    return make_model(fields.pop("family", "liif"), fields)
 
 
 def _is_cuda_index(name: str) -> bool:
@@ -176,7 +186,7 @@ class Trainer:
         self.sampler = PatchSampler(images, config.patch, (config.scale_min, config.scale_max), config.queries,
                                     config.make_degradation())
         torch.manual_seed(config.seed)
-        self.model = LIIF(LIIFConfig(**config.model))
+        self.model = model_from_spec(config.model)
         self.init_meta: dict = {}  # training record of the warm-start weights (kept in state.pt across resumes)
         if config.init_from:
             from ..models import load_model
@@ -269,7 +279,7 @@ class Trainer:
         self.step += 1
         return float(loss.detach())
 
-    def run(self, steps: int | None = None, time_limit_s: float | None = None) -> LIIF:
+    def run(self, steps: int | None = None, time_limit_s: float | None = None):
         """Train until ``steps`` (default: config.steps) total steps; returns the model.
 
         ``time_limit_s`` bounds this call's training-loop wall time (loading images and the final save come on
@@ -368,7 +378,7 @@ class Trainer:
                 "val_jpeg_gain_db": record["jpeg"][0] - record["jpeg"][1]}
 
 
-def train(config: TrainConfig, out_dir, progress: bool = True, time_limit_s: float | None = None) -> LIIF:
+def train(config: TrainConfig, out_dir, progress: bool = True, time_limit_s: float | None = None):
     """Train (or resume) a model into ``out_dir``; works under ``torchrun`` (gloo on CPU, nccl on GPU).
 
     ``time_limit_s``: stop early (checkpointed, resumable) once this call has trained that long; see

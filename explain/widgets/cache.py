@@ -21,10 +21,11 @@ import numpy as np
 import torch
 
 from ..images import check_size, load_image
-from ..models import LIIF, LatentGrid, load_model
+from ..models import LatentGrid, load_model
+from ..models.base import check_model, is_model
 from ..models.coords import pixel_centres
+from ..models.local import evaluating, model_device, query_grid, to_model_tensor
 from ..upscale import check_window as _check_output_window
-from ..upscale import query_grid
 
 CHUNK = 16384  # queries per MLP call when upscaling from cached latents
 
@@ -58,10 +59,11 @@ class FeatureCache:
         self.hits = 0
 
     # ------------------------------------------------------------------------------------------ keys
-    def model_key(self, model: LIIF) -> int:
-        """A key for ``model``: its id, valid while the model lives (entries of a dead model are dropped)."""
-        if not isinstance(model, LIIF):
-            raise TypeError(f"model must be a LIIF, got {type(model).__name__}")
+    def model_key(self, model) -> int:
+        """A key for ``model`` (any family of :mod:`explain.models.base`): its id, valid while the model lives
+        (entries of a dead model are dropped)."""
+        if not is_model(model):
+            check_model(model)  # raises the TypeError that says what is wrong
         key = id(model)
         ref = self._models.get(key)
         if ref is None or ref() is not model:  # new model, or a dead model's recycled id
@@ -85,7 +87,7 @@ class FeatureCache:
             for k in [k for k in store if isinstance(k, tuple) and k and k[0] == key]:
                 del store[k]
 
-    def key(self, model: LIIF, image) -> tuple[int, str]:
+    def key(self, model, image) -> tuple[int, str]:
         """(model key, image hash)."""
         return self.model_key(model), image_hash(image)
 
@@ -99,15 +101,8 @@ class FeatureCache:
             self._latents.move_to_end(key)
             self.hits += 1
             return self._latents[key]
-        param = next(model.parameters())
-        x = torch.from_numpy(img).permute(2, 0, 1).unsqueeze(0).to(device=param.device, dtype=param.dtype)
-        was_training = model.training
-        model.eval()
-        try:
-            with torch.no_grad():
-                grid = model.encode(x)
-        finally:
-            model.train(was_training)
+        with evaluating(model):
+            grid = model.encode(to_model_tensor(model, img))
         self.encodes += 1
         self._latents[key] = grid
         while len(self._latents) > self.max_latents:
@@ -132,16 +127,11 @@ class FeatureCache:
         latents = self.latents(model, img)
         H, W = size
         r0, c0, hh, ww = region
-        param = next(model.parameters())
-        rows = pixel_centres(H, dtype=torch.float64)[r0: r0 + hh].to(device=param.device, dtype=param.dtype)
-        cols = pixel_centres(W, dtype=torch.float64)[c0: c0 + ww].to(device=param.device, dtype=param.dtype)
-        was_training = model.training
-        model.eval()
-        try:
-            with torch.no_grad():
-                out = query_grid(model, latents, rows, cols, (2.0 / H, 2.0 / W), CHUNK, progress)
-        finally:
-            model.train(was_training)
+        dtype, device = model_device(model)
+        rows = pixel_centres(H, dtype=torch.float64)[r0: r0 + hh].to(device=device, dtype=dtype)
+        cols = pixel_centres(W, dtype=torch.float64)[c0: c0 + ww].to(device=device, dtype=dtype)
+        with evaluating(model):
+            out = query_grid(model, latents, rows, cols, (2.0 / H, 2.0 / W), CHUNK, progress)
         return out.clamp_(0, 1).float().cpu().numpy()
 
     # --------------------------------------------------------------------------------------- results
