@@ -1,5 +1,6 @@
 """Figures of the studies in :mod:`explain.studies`. Each function takes a study result (plain data) and
-returns a :class:`matplotlib.figure.Figure` made without pyplot."""
+returns a :class:`matplotlib.figure.Figure` made without pyplot; none imports the studies (results are read by
+their attributes and methods)."""
 
 from __future__ import annotations
 
@@ -148,9 +149,7 @@ def plot_region_coding(result, lr=None) -> Figure:
 
 def plot_probe_accuracies(result) -> Figure:
     """Linear-probe test accuracy per task and model (bars) with chance marked, and the InfoNCE bounds."""
-    from ..studies.latent_information import label_order, task_order
-
-    tasks, labels = task_order(result), label_order(result)
+    tasks, labels = result.tasks(), result.labels()
     fig = Figure(figsize=(12, 3.8), layout="constrained")
     ax, bx = fig.subplots(1, 2, width_ratios=[1.6, 1])
     width = 0.8 / max(1, len(labels))
