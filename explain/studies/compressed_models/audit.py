@@ -18,7 +18,8 @@ from ...models.names import JPEG_TWIN
 from ...models.surgery import compressed_copy, describe_copy
 from ...upscale import upscale
 from .._common import check_scale, image_sources, load_hr, spearman
-from .rarity import bank_sources, grid_tiles, knn_rarity, latent_grid, patch_descriptors
+from .._latents import latent_grid
+from .rarity import bank_sources, grid_tiles, knn_rarity, patch_descriptors
 from .results import DEFAULT_CONDITIONS, PATCH, VARIANTS, VISIBLE, AuditResult
 
 

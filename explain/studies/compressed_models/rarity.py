@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ...evaluate import IMAGE_SUFFIXES
 from ...images import DEFAULT_IMAGES
@@ -30,19 +29,6 @@ def patch_descriptors(features: np.ndarray, tiles, patch: int) -> np.ndarray:
         block = features[:, r: r + patch, c: c + patch].reshape(features.shape[0], -1)
         out.append(np.concatenate([block.mean(1), block.std(1)]))
     return np.asarray(out, dtype=np.float64)
-
-
-def latent_grid(model, lr: np.ndarray) -> np.ndarray:
-    """(C, h, w) float32 latent codes of an (h, w, 3) LR image in [0, 1], computed in eval mode without gradients."""
-    param = next(model.parameters())
-    x = torch.from_numpy(lr).permute(2, 0, 1).unsqueeze(0).to(param.device, param.dtype)
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return model.encode(x).features[0].float().cpu().numpy()
-    finally:
-        model.train(was)
 
 
 def knn_rarity(queries: np.ndarray, bank: np.ndarray, k: int = 5, exclude: np.ndarray | None = None) -> np.ndarray:

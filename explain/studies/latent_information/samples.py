@@ -4,21 +4,13 @@ neighbourhoods and the HR patches under them."""
 from __future__ import annotations
 
 import numpy as np
-import torch
+
+from .._latents import latent_grid
 
 
 def latent_codes(model, lr: np.ndarray) -> np.ndarray:
-    """(h, w, C) latent codes of one LR image."""
-    param = next(model.parameters())
-    x = torch.from_numpy(lr).permute(2, 0, 1).unsqueeze(0).to(param.device, param.dtype)
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return model.encode(x).features[0].permute(1, 2, 0).float().cpu().numpy()
-    finally:
-        model.train(was)
-
+    """(h, w, C) float32 latent codes of one (h, w, 3) LR image in [0, 1] (pixel-major for indexing by position)."""
+    return np.ascontiguousarray(latent_grid(model, lr).transpose(1, 2, 0))
 
 class Codes:
     """Latent codes (h, w, C) of one decoded LR image per model label, computed on first use."""
