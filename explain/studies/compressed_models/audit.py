@@ -24,12 +24,45 @@ from .results import DEFAULT_CONDITIONS, PATCH, VARIANTS, VISIBLE, AuditResult
 
 
 def _rms(a: np.ndarray, b: np.ndarray) -> float:
+    """Root-mean-square difference of two equally shaped arrays (float64)."""
     return float(np.sqrt(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)))
 
 
 def _patch_blocking(patch: np.ndarray) -> float:
+    """D_B − D_B^c of an RGB patch's luma on the 8×8 grid at phase (0, 0) (> 0: a visible grid)."""
     stats = blocking_stats(rgb_to_y(patch), 8, (0, 0))
     return float(stats.d_b - stats.d_bc)
+
+
+def _bank_descriptors(full, sources, scale: int, crop, patch: int, conditions, progress: bool):
+    """((B, 2C) latent descriptors of every tile of every bank image under every condition, their B image names);
+    images too small for one patch (or for the crop) are skipped, ValueError when none is left."""
+    bank_desc, bank_names = [], []
+    for name, source in tqdm(sources, desc="rarity bank", disable=not progress):
+        try:
+            hr = load_hr(source, scale, crop)
+        except ValueError:
+            continue
+        lr_clean = downscale(hr, scale)
+        tiles = grid_tiles(*lr_clean.shape[:2], patch)
+        if not tiles:
+            continue
+        for condition in conditions:
+            bank_desc.append(patch_descriptors(latent_grid(full, degrade(lr_clean, condition)), tiles, patch))
+            bank_names += [name] * len(tiles)
+    if not bank_desc:
+        raise ValueError("the rarity bank is empty: no bank image is large enough for one patch")
+    return np.concatenate(bank_desc), bank_names
+
+
+def _agreement(d: np.ndarray, psnr_vs_full: list[float], full_err: np.ndarray, copy_err: np.ndarray) -> dict:
+    """A copy's agreement with the full model from its (P,) per-patch disagreement ``d`` (image units), its
+    PSNR against the full SR per image × condition (dB) and the (P,) RMS errors of both against HR."""
+    finite = [p for p in psnr_vs_full if math.isfinite(p)]
+    return {"psnr_vs_full": float(np.mean(finite)) if finite else float("inf"),
+            "mean": float(d.mean()), "median": float(np.median(d)), "p95": float(np.quantile(d, 0.95)),
+            "max": float(d.max()), "visible": float((d > VISIBLE).mean()),
+            "delta_psnr": float(np.mean(20 * np.log10(full_err / copy_err)))}
 
 
 def audit(model=JPEG_TWIN, images=None, variants: Sequence[str] = VARIANTS, scale: int = 4,
@@ -105,22 +138,7 @@ def audit(model=JPEG_TWIN, images=None, variants: Sequence[str] = VARIANTS, scal
 
     # rarity against training-like patches (latent descriptors of the full model)
     bank_desc_text, bank_src = bank_sources(bank, names, bank_images, seed)
-    bank_desc, bank_names = [], []
-    for name, source in tqdm(bank_src, desc="rarity bank", disable=not progress):
-        try:
-            hr = load_hr(source, scale, crop)
-        except ValueError:
-            continue
-        lr_clean = downscale(hr, scale)
-        tiles = grid_tiles(*lr_clean.shape[:2], patch)
-        if not tiles:
-            continue
-        for condition in conditions:
-            bank_desc.append(patch_descriptors(latent_grid(full, degrade(lr_clean, condition)), tiles, patch))
-            bank_names += [name] * len(tiles)
-    if not bank_desc:
-        raise ValueError("the rarity bank is empty: no bank image is large enough for one patch")
-    bank_arr = np.concatenate(bank_desc)
+    bank_arr, bank_names = _bank_descriptors(full, bank_src, scale, crop, patch, conditions, progress)
     queries = np.concatenate(desc)
     pi_arr = np.asarray(pi)
     exclude = np.asarray([[bn == names[i] for bn in bank_names] for i in pi_arr]) if set(bank_names) & set(names) \
@@ -136,11 +154,7 @@ def audit(model=JPEG_TWIN, images=None, variants: Sequence[str] = VARIANTS, scal
         d = dis[n]
         correlations[v] = {"blocking": spearman(d, blocking_arr), "jpeg_error": spearman(d, jpeg_arr),
                            "rarity": spearman(d, rarity), "full_error": spearman(d, full_err_arr)}
-        finite = [p for p in psnr_vs_full[v] if math.isfinite(p)]
-        agreement[v] = {"psnr_vs_full": float(np.mean(finite)) if finite else float("inf"),
-                        "mean": float(d.mean()), "median": float(np.median(d)), "p95": float(np.quantile(d, 0.95)),
-                        "max": float(d.max()), "visible": float((d > VISIBLE).mean()),
-                        "delta_psnr": float(np.mean(20 * np.log10(full_err_arr / np.asarray(copy_err[v]))))}
+        agreement[v] = _agreement(d, psnr_vs_full[v], full_err_arr, np.asarray(copy_err[v]))
         order = np.argsort(-d, kind="stable")[:top]
         top_idx[v] = order
         top_patches[v] = {key: np.asarray([crops[key][p] for p in order]) for key in ("lr", "hr", "full")}
