@@ -121,21 +121,8 @@ def latent_information(models=KNOWN, images=None, scale: int = 2, crop: int | No
             bpps[codec].append(info.bpp)
             add(f"codec ({len(codecs)})", np.full(len(rows), k), Codes(decoded, encoders), rows, cols, is_test)
 
-    probes = []
-    for task, entry in tqdm(data.items(), desc="linear probes", disable=not progress):
-        y = np.concatenate(entry["y"])
-        test = np.concatenate(entry["test"])
-        classes = int(y.max() + 1)
-        for label, xs in entry["x"].items():
-            x = np.concatenate(xs)
-            p = fit_linear_probe(x[~test], y[~test], x[test], y[test], classes=classes, steps=probe_steps, seed=seed)
-            probes.append(ProbeScore(task, label, classes, p.n_train, p.n_test, p.train_accuracy, p.test_accuracy,
-                                     p.chance))
-    infos = []
-    for (label, cond, target), pair in tqdm(info_pairs.items(), desc="InfoNCE", disable=not progress):
-        z, x, test = (np.concatenate(pair[k]) for k in ("z", "x", "test"))
-        b = infonce_bound(z[~test], x[~test], z[test], x[test], batch=batch, steps=steps, seed=seed)
-        infos.append(InfoScore(label, cond, target, b.bound, b.train_bound, b.log_n))
+    probes = _fit_probes(data, probe_steps, seed, progress)
+    infos = _fit_bounds(info_pairs, batch, steps, seed, progress)
     params = dict(models=list(models), images=[n for n, _ in sources],
                   test_images=[sources[i][0] for i in sorted(test_images)], scale=scale, crop=crop,
                   per_image=per_image, margin=margin, phase_qualities=list(phase_qualities),
@@ -143,3 +130,30 @@ def latent_information(models=KNOWN, images=None, scale: int = 2, crop: int | No
                   codec_bpp_measured={c: float(np.mean(v)) for c, v in bpps.items()}, batch=batch, steps=steps,
                   probe_steps=probe_steps, seed=seed)
     return LatentInformation(probes, infos, params)
+
+
+def _fit_probes(data: dict, steps: int, seed: int, progress: bool) -> list[ProbeScore]:
+    """One linear probe per task and feature source. ``data``: task → {"y": [(n,) labels], "test": [(n,) bool],
+    "x": {source: [(n, D) features]}}, the lists in sampling order (test rows are those marked True)."""
+    probes = []
+    for task, entry in tqdm(data.items(), desc="linear probes", disable=not progress):
+        y = np.concatenate(entry["y"])
+        test = np.concatenate(entry["test"])
+        classes = int(y.max() + 1)
+        for label, xs in entry["x"].items():
+            x = np.concatenate(xs)
+            p = fit_linear_probe(x[~test], y[~test], x[test], y[test], classes=classes, steps=steps, seed=seed)
+            probes.append(ProbeScore(task, label, classes, p.n_train, p.n_test, p.train_accuracy, p.test_accuracy,
+                                     p.chance))
+    return probes
+
+
+def _fit_bounds(pairs: dict, batch: int, steps: int, seed: int, progress: bool) -> list[InfoScore]:
+    """One InfoNCE bound per (source, input, target). ``pairs``: key → {"z": [(n, Dz)], "x": [(n, Dx)],
+    "test": [(n,) bool]}."""
+    infos = []
+    for (label, cond, target), pair in tqdm(pairs.items(), desc="InfoNCE", disable=not progress):
+        z, x, test = (np.concatenate(pair[k]) for k in ("z", "x", "test"))
+        b = infonce_bound(z[~test], x[~test], z[test], x[test], batch=batch, steps=steps, seed=seed)
+        infos.append(InfoScore(label, cond, target, b.bound, b.train_bound, b.log_n))
+    return infos
