@@ -22,6 +22,11 @@ COMMANDS = {
     "notebook": ("explain.notebook_cli", "run a notebook headless on your image and write it as HTML"),
 }
 
+# What a command reports as one line and exit status 2: the toolkit's own input validation (ValueError, see
+# explain.checks) and a path the system refused (OSError). A TypeError is not among them: every command-line value
+# reaches the toolkit as argparse converted it, so a wrong type there is a bug, and a bug shows its traceback.
+INPUT_ERRORS = (ValueError, OSError)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="liif-explain", description=__doc__)
@@ -44,7 +49,7 @@ def main(argv=None) -> int:
     try:
         status = importlib.import_module(args._module).run(args)
         return status if isinstance(status, int) else 0
-    except (ValueError, TypeError, OSError) as exc:  # OSError: an input or output path the system refused
+    except INPUT_ERRORS as exc:
         print(f"liif-explain {args._command}: error: {exc}", file=sys.stderr)
         return 2
 

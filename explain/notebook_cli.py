@@ -16,14 +16,17 @@ import re
 from pathlib import Path
 
 from .images import DEFAULT_IMAGES
+from .paths import notebooks_dir
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"  # the checkout's notebooks/ folder
+NOTEBOOKS = notebooks_dir()  # the checkout's notebooks/ folder; None in an installed copy
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 
 
 def notebook_names(folder=NOTEBOOKS) -> list[str]:
-    """File names of the numbered notebooks in ``folder`` ("00_….ipynb", …), sorted."""
+    """File names of the numbered notebooks in ``folder`` ("00_….ipynb", …), sorted; none when ``folder`` is None."""
+    if folder is None:
+        return []
     return sorted(p.name for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -37,7 +40,9 @@ def resolve_notebook(name, folder=NOTEBOOKS) -> Path:
         return path.with_suffix(".ipynb")
     names = notebook_names(folder)
     if not names:
-        raise ValueError(f"no notebooks in {folder} (the notebooks come with a checkout of the project)")
+        where = "this installed copy" if folder is None else folder
+        raise ValueError(f"no notebooks in {where} (the notebooks come with a checkout of the project; "
+                         "give a notebook's path)")
     stem = text.removesuffix(".ipynb").removesuffix(".py")
     if stem.isdigit():
         matches = [n for n in names if n[:2] == f"{int(stem):02d}"]

@@ -2,7 +2,8 @@
 
 An installed copy (``pip install .`` or a wheel) finds its weights and model cards as the package data
 ``explain.assets``; the repository keeps them in its top-level ``assets/`` folder, which the build maps onto that
-package. Defaults that point beside the repository (``../shared/data``) exist only in a source checkout.
+package. Defaults that point beside the repository (``../shared/data``) or into it (``notebooks/``) exist only in a
+source checkout. Every other module asks here instead of computing paths from its own file.
 """
 
 from __future__ import annotations
@@ -39,3 +40,10 @@ def shared_data(*parts: str) -> Path | None:
     """``<checkout>/../shared/data/<parts>`` in a source checkout; None in an installed copy."""
     root = checkout_root()
     return root.parent.joinpath("shared", "data", *parts) if root is not None else None
+
+
+def notebooks_dir() -> Path | None:
+    """``<checkout>/notebooks`` (the numbered notebooks) in a source checkout; None in an installed copy, which
+    ships no notebooks."""
+    root = checkout_root()
+    return root / "notebooks" if root is not None else None

@@ -72,7 +72,8 @@ for codec in available_codecs():
 # (vs the HR original; in quick mode only over a 128-pixel square around the window).
 
 # %%
-from explain.widgets import format_curves, plot_rate_distortion, rate_distortion
+from explain.figures.studies import plot_rate_distortion
+from explain.studies.rate_distortion import format_curves, rate_distortion
 
 codecs = [c for c in (S.rd_codecs or available_codecs()) if c in available_codecs()]
 rd_region = None  # the whole image, or in quick mode a square around the window:

@@ -152,7 +152,7 @@ def test_jpeg_leaves_a_grid_that_other_codecs_do_not():
     ratios = {}
     for codec in ("jpeg", "jpeg2000", "webp"):
         decoded, info = compress_to_bpp(lr, codec, 0.6)
-        ratios[codec] = cs._blocking(decoded, 8)[1]
+        ratios[codec] = cs.study._blocking(decoded, 8)[1]
     assert ratios["jpeg"] > 2.0
     assert ratios["jpeg"] > 1.8 * max(ratios["jpeg2000"], ratios["webp"])
     assert ratios["jpeg2000"] < 1.2

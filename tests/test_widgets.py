@@ -16,9 +16,6 @@ from explain.widgets import (
     FeatureCache,
     LatentView,
     ScaleView,
-    format_curves,
-    plot_rate_distortion,
-    rate_distortion,
 )
 from explain.widgets._base import as_models
 
@@ -267,40 +264,6 @@ def test_codec_view_rejects_bad_arguments(tiny_model, lr):
         CodecView(tiny_model, lr, scale=2, codec="gif", render=False)
     with pytest.raises(ValueError, match="scale"):
         CodecView(tiny_model, lr, scale=1.5, render=False)
-
-
-def test_rate_distortion_curves(tiny_model, lr):
-    hr = explain.upscale_bicubic(lr, 2)
-    curves = rate_distortion(hr, {"tiny": tiny_model}, codecs=["jpeg", "webp"], bpps=(2.0, 4.0), scale=2,
-                             progress=False)
-    assert set(curves) == {"jpeg", "webp"}
-    for c in curves.values():
-        assert c.bpp.shape == c.psnr_lr.shape and set(c.psnr_sr) == {"tiny", "bicubic"}
-        assert np.all(np.isfinite(c.psnr_sr["tiny"]))
-    assert isinstance(plot_rate_distortion(curves), Figure)
-    assert "jpeg" in format_curves(curves)
-    with pytest.raises(ValueError, match="codec"):
-        rate_distortion(hr, tiny_model, codecs=["gif"], scale=2)
-    with pytest.raises(ValueError, match="multiple"):
-        rate_distortion(hr[:47], tiny_model, scale=2)
-
-
-def test_rate_distortion_on_a_region_matches_a_hand_computation(tiny_model, lr):
-    from explain.codecs import compress_to_bpp
-
-    hr = explain.upscale_bicubic(lr, 2)
-    region = (8, 12, 24, 20)
-    curves = rate_distortion(hr, {"tiny": tiny_model}, codecs=["jpeg"], bpps=(3.0, 3.01), scale=2, region=region,
-                             progress=False)
-    c = curves["jpeg"]
-    assert c.bpp.shape == (1,)  # both targets reach the same quality: kept once
-    decoded, _ = compress_to_bpp(explain.downscale(hr, 2), "jpeg", 3.0)
-    sr = explain.upscale(tiny_model, decoded, size=(48, 48))
-    r, k, h, w = region
-    expected = explain.psnr_y(hr[r:r + h, k:k + w], sr[r:r + h, k:k + w])
-    assert c.psnr_sr["tiny"][0] == pytest.approx(expected, abs=1e-3)
-    with pytest.raises(ValueError, match="outside"):
-        rate_distortion(hr, tiny_model, codecs=["jpeg"], scale=2, region=(40, 40, 20, 20))
 
 
 def test_view_renders_into_its_output(tiny_model, lr, capsys):

@@ -1,5 +1,6 @@
 """Figures of the studies in :mod:`explain.studies`. Each function takes a study result (plain data) and
-returns a :class:`matplotlib.figure.Figure` made without pyplot."""
+returns a :class:`matplotlib.figure.Figure` made without pyplot; none imports the studies (results are read by
+their attributes and methods)."""
 
 from __future__ import annotations
 
@@ -148,9 +149,7 @@ def plot_region_coding(result, lr=None) -> Figure:
 
 def plot_probe_accuracies(result) -> Figure:
     """Linear-probe test accuracy per task and model (bars) with chance marked, and the InfoNCE bounds."""
-    from ..studies.latent_information import label_order, task_order
-
-    tasks, labels = task_order(result), label_order(result)
+    tasks, labels = result.tasks(), result.labels()
     fig = Figure(figsize=(12, 3.8), layout="constrained")
     ax, bx = fig.subplots(1, 2, width_ratios=[1.6, 1])
     width = 0.8 / max(1, len(labels))
@@ -176,4 +175,32 @@ def plot_probe_accuracies(result) -> Figure:
         bx.axhline(result.infonce[0].log_n, color="black", ls="--", lw=1)
     bx.set_xticks(xi, [f"{i}\n{t}" for i, t in keys], fontsize=7)
     bx.set_ylabel("InfoNCE bound (nats; dashed: log N)")
+    return fig
+
+
+def plot_rate_distortion(curves: dict, title: str | None = None) -> Figure:
+    """Two panels against bits per LR pixel: PSNR-Y of the decoded LR image (left) and of the upscales
+    (right; colour = codec, line style = upscaler), from :func:`explain.studies.rate_distortion.rate_distortion`'s
+    ``{codec: RateDistortionCurve}``."""
+    if not curves:
+        raise ValueError("no rate–distortion curves to plot")
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    ax_lr, ax_sr = fig.subplots(1, 2)
+    styles = ["-", "--", ":", "-."]
+    outputs = list(next(iter(curves.values())).psnr_sr)
+    for i, (codec, c) in enumerate(curves.items()):
+        order = np.argsort(c.bpp)
+        ax_lr.plot(c.bpp[order], c.psnr_lr[order], "-o", ms=3, color=f"C{i}", label=codec)
+        for j, name in enumerate(outputs):
+            ax_sr.plot(c.bpp[order], c.psnr_sr[name][order], styles[j % len(styles)], marker="o", ms=3,
+                       color=f"C{i}", label=f"{codec} → {name}")
+    ax_lr.set_title("decoded LR vs clean LR")
+    ax_sr.set_title("upscaled output vs HR original")
+    for ax in (ax_lr, ax_sr):
+        ax.set_xlabel("bits per LR pixel")
+        ax.set_ylabel("PSNR-Y (dB)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
     return fig

@@ -1,20 +1,17 @@
-"""Plumbing shared by the studies: image sets, model sets, crops, rank correlation and result files."""
+"""Inputs shared by the studies: image sets, centre crops, the SR scale, model sets, and their rank correlation.
+
+Files, Markdown cells and command-line wiring live in :mod:`._files`, :mod:`._markdown` and :mod:`._cli`.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, fields, is_dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from ..evaluate import IMAGE_SUFFIXES, atomic_write_text, benchmark_images, model_label
-from ..fileio import atomic_path
+from ..evaluate import IMAGE_SUFFIXES, benchmark_images, model_label
 from ..images import DEFAULT_IMAGES, crop_to_multiple, load_image
 from ..models import ImplicitSR, is_model, load_model
 from ..probes.faithfulness import spearman as rank_correlation
@@ -115,68 +112,3 @@ def spearman(a, b) -> float:
     if keep.sum() < 3:
         return float("nan")
     return rank_correlation(a[keep], b[keep])
-
-
-# ---------------------------------------------------------------------------------------------- files
-def _plain(value):
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in asdict(value).items()}
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def write_json(obj, path) -> None:
-    """JSON of dataclasses / dicts / numpy values (NaN and inf → null), written atomically."""
-    atomic_write_text(path, json.dumps(_plain(obj), indent=1, ensure_ascii=False) + "\n")
-
-
-def write_rows_csv(rows: Sequence, path) -> None:
-    """One CSV line per dataclass row (header = field names; floats at full precision), written atomically."""
-    rows = list(rows)
-    if not rows:
-        atomic_write_text(path, "")
-        return
-    names = [f.name for f in fields(rows[0])]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        values = asdict(row)
-        writer.writerow({k: (repr(float(v)) if isinstance(v, float) else
-                             " ".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
-                         for k, v in values.items()})
-    atomic_write_text(path, buf.getvalue())
-
-
-def save_figure(fig, path) -> None:
-    """Save a matplotlib Figure (format from the suffix) atomically."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110)
-
-
-def fmt(value, digits: int = 2) -> str:
-    """A number for a Markdown table ("–" for None/NaN)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
-def images_from_args(images):
-    """The ``--images`` CLI value as the studies take it: None (defaults), one name/folder, or a list."""
-    if not images:
-        return None
-    return images[0] if len(images) == 1 else images

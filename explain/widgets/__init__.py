@@ -12,6 +12,7 @@ are cached per (model, image) in a shared :class:`FeatureCache`, so moving a win
 
 The attribution, ensemble and codec views also take a click on their image to move the window (ipympl, in the
 ``lab`` extra; :class:`WindowPicker`). Every view displays a static snapshot of its initial state too.
+Rate–distortion curves (no widget) are :mod:`explain.studies.rate_distortion`.
 """
 
 from .attribution import AttributionView
@@ -20,9 +21,7 @@ from .codecs import CodecView
 from .ensemble import EnsembleView
 from .latent import LatentView
 from .pick import WindowPicker, ipympl_available
-from .rate_distortion import RateDistortionCurve, format_curves, plot_rate_distortion, rate_distortion
 from .scale import ScaleView
 
 __all__ = ["AttributionView", "LatentView", "EnsembleView", "ScaleView", "CodecView", "FeatureCache",
-           "default_cache", "image_hash", "ipympl_available", "rate_distortion", "plot_rate_distortion",
-           "format_curves", "RateDistortionCurve", "WindowPicker"]
+           "default_cache", "image_hash", "ipympl_available", "WindowPicker"]

@@ -1,25 +1,19 @@
-"""Rate–distortion curves: bits per pixel of the compressed LR image against the quality of the decoded LR
-image and of its upscales (LIIF models and bicubic).
-
-For each codec and target bit rate, :func:`explain.codecs.compress_to_bpp` picks the codec setting closest
-to the target; the decoded LR image is compared with the clean LR image, and each upscale with the HR
-original, by PSNR-Y (BT.601 luma, ``scale`` pixels shaved off the border of HR outputs).
-"""
+"""The rate–distortion curves of one image: each codec searched to each target rate, the decoded LR image and its
+upscales measured by PSNR-Y (see :mod:`explain.studies.rate_distortion`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from ..codecs import available_codecs, compress_to_bpp
-from ..images import downscale, load_image, upscale_bicubic
-from ..metrics import psnr_y
-from ..upscale import upscale
-from ._base import as_models
-from .cache import FeatureCache, check_output_region
+from ...codecs import available_codecs, compress_to_bpp
+from ...images import downscale, load_image, upscale_bicubic
+from ...metrics import psnr_y
+from ...upscale import upscale
+from ...widgets._base import as_models
+from ...widgets.cache import FeatureCache, check_output_region
 
 
 @dataclass
@@ -107,46 +101,3 @@ def rate_distortion(hr, models, codecs=None, bpps=(0.25, 0.5, 1.0, 2.0), scale: 
             codec, np.array([e[0] for e in entries]), np.array([e[1] for e in entries]), [e[2] for e in entries],
             np.array([e[3] for e in entries]), {n: np.array([e[4][n] for e in entries]) for n in names})
     return curves
-
-
-def plot_rate_distortion(curves: dict[str, RateDistortionCurve], title: str | None = None) -> Figure:
-    """Two panels against bits per LR pixel: PSNR-Y of the decoded LR image (left) and of the upscales
-    (right; colour = codec, line style = upscaler)."""
-    if not curves:
-        raise ValueError("no rate–distortion curves to plot")
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    ax_lr, ax_sr = fig.subplots(1, 2)
-    styles = ["-", "--", ":", "-."]
-    outputs = list(next(iter(curves.values())).psnr_sr)
-    for i, (codec, c) in enumerate(curves.items()):
-        order = np.argsort(c.bpp)
-        ax_lr.plot(c.bpp[order], c.psnr_lr[order], "-o", ms=3, color=f"C{i}", label=codec)
-        for j, name in enumerate(outputs):
-            ax_sr.plot(c.bpp[order], c.psnr_sr[name][order], styles[j % len(styles)], marker="o", ms=3,
-                       color=f"C{i}", label=f"{codec} → {name}")
-    ax_lr.set_title("decoded LR vs clean LR")
-    ax_sr.set_title("upscaled output vs HR original")
-    for ax in (ax_lr, ax_sr):
-        ax.set_xlabel("bits per LR pixel")
-        ax.set_ylabel("PSNR-Y (dB)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
-def format_curves(curves: dict[str, RateDistortionCurve]) -> str:
-    """A plain-text table: codec, target and achieved bpp, setting, PSNR-Y of the LR and of every upscale."""
-    lines = []
-    for codec, c in curves.items():
-        names = list(c.psnr_sr)
-        if not lines:
-            lines.append(f"{'codec':<9}{'target':>7}{'bpp':>7}  {'setting':<14}{'LR':>7}"
-                         + "".join(f"{n[:12]:>13}" for n in names))
-        for i in range(c.bpp.size):
-            setting = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in c.settings[i].items()
-                                if k in ("quality", "rate"))
-            lines.append(f"{codec:<9}{c.target_bpp[i]:7.2f}{c.bpp[i]:7.3f}  {setting:<14}{c.psnr_lr[i]:7.2f}"
-                         + "".join(f"{c.psnr_sr[n][i]:13.2f}" for n in names))
-    return "\n".join(lines)
