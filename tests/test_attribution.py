@@ -14,8 +14,21 @@ from explain.figures.attribution import (
 )
 from explain.models import LIIF
 from explain.models.coords import output_coords
-from explain.probes.attribution import METHODS, AttributionResult, attribute
+from explain.probes.attribution import (
+    LAM_INTEGRATIONS,
+    METHODS,
+    AttributionResult,
+    ShrinkingObjective,
+    arclength_nodes,
+    attribute,
+    lam_rule,
+    make_objective,
+    make_target,
+    shrinking_supported,
+)
+from explain.probes.baselines import blur_path, gaussian_kernels
 from explain.probes.faithfulness import core_spearman, deletion_curve, sanity_check, spearman
+from explain.probes.locality import WindowObjective, plan_window
 
 WINDOW = (30, 20, 8, 8)  # HR pixels of the ×2 output of a 40×36 LR image
 
@@ -155,10 +168,110 @@ def test_results_are_bit_identical_across_runs(model, lr):
     assert not np.array_equal(a.map, c.map)  # the seed matters
 
 
-def test_internal_batch_size_does_not_change_lam(model, lr):
-    a = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=3)
-    b = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=10)
-    assert _rel(a.map, b.map) <= 1e-5
+@pytest.mark.parametrize("integration", LAM_INTEGRATIONS)
+def test_internal_batch_size_does_not_change_lam(model, lr, integration):
+    """Path points batched into one forward/backward give the step-by-step (looped) result."""
+    looped = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=1, integration=integration)
+    a = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=3, integration=integration)
+    b = attribute(model, lr, WINDOW, 2, method="lam", steps=10, internal_batch_size=10, integration=integration)
+    assert _rel(a.map, looped.map) <= 1e-5 and _rel(b.map, looped.map) <= 1e-5
+    assert a.delta == pytest.approx(looped.delta, abs=1e-6) and b.params["integration"] == integration
+
+
+# --------------------------------------------------------------------------------- LAM quadratures
+def test_lam_midpoint_is_the_original_rule(model, lr):
+    """integration="midpoint" is Σ_k ∂F/∂x|γ((k+½)/n) · (γ((k+1)/n) − γ(k/n)), written out here step by step."""
+    steps, sigma = 6, 1.2
+    res = attribute(model, lr, WINDOW, 2, method="lam", steps=steps, sigma=sigma, integration="midpoint")
+    plan = plan_window((40, 36), (80, 72), WINDOW, model.query_radius)
+    objective = WindowObjective(model, plan, make_target("mean"))
+    (a0, a1), (b0, b1) = plan.box
+    r = 4  # blur_radius(1.2)
+    x = torch.from_numpy(lr).permute(2, 0, 1)[None][..., a0 - r: a1 + r, b0 - r: b1 + r]
+    total = torch.zeros_like(x)
+    for k in range(steps):
+        point = blur_path(x, sigma, [(k + 0.5) / steps]).requires_grad_(True)
+        (grad,) = torch.autograd.grad(objective(point[..., r:-r, r:-r]).sum(), point)
+        total += grad * (blur_path(x, sigma, [(k + 1) / steps]) - blur_path(x, sigma, [k / steps]))
+    assert _rel(res.map[:, a0:a1, b0:b1], total[0, :, r:-r, r:-r].numpy()) <= 1e-5
+
+
+@pytest.mark.parametrize("integration", LAM_INTEGRATIONS)
+def test_every_lam_quadrature_converges_to_the_same_map(model, lr, integration):
+    reference = attribute(model, lr, WINDOW, 2, method="lam", steps=256, sigma=3.0, integration="midpoint")
+    coarse = attribute(model, lr, WINDOW, 2, method="lam", steps=4, sigma=3.0, integration=integration)
+    fine = attribute(model, lr, WINDOW, 2, method="lam", steps=48, sigma=3.0, integration=integration)
+    gap = abs(fine.target_value - fine.baseline_value)
+    assert abs(fine.delta) <= 3e-2 * gap  # (the trapezoid's end-point gradients make it the least accurate)
+    err = lambda r: np.abs(r.map - reference.map).sum() / np.abs(reference.map).sum()  # noqa: E731
+    assert err(fine) < 0.05 and err(fine) < err(coarse)
+
+
+@pytest.mark.parametrize("integration", ["midpoint", "trapezoid", "arclength"])
+def test_telescoping_lam_directions_add_up_to_the_path(integration):
+    """The directions of the telescoping rules sum to γ(1) − γ(0) = x − blur(x, σ) exactly."""
+    x = torch.rand(1, 3, 11, 13, dtype=torch.float64)
+    alphas, directions = lam_rule(x, 1.5, 7, integration)
+    assert alphas.shape == (7,) and np.all((alphas >= 0) & (alphas <= 1)) and np.all(np.diff(alphas) > 0)
+    total = directions(np.arange(7)).sum(0)
+    expected = (blur_path(x, 1.5, [1.0]) - blur_path(x, 1.5, [0.0]))[0]
+    assert torch.allclose(total, expected, atol=1e-12)
+
+
+def test_gauss_legendre_lam_directions_integrate_the_path():
+    x = torch.rand(1, 3, 11, 13, dtype=torch.float64)
+    expected = (blur_path(x, 1.5, [1.0]) - blur_path(x, 1.5, [0.0]))[0]
+    errors = []
+    for n in (8, 24, 64):
+        _, directions = lam_rule(x, 1.5, n, "gausslegendre")
+        errors.append(float((directions(np.arange(n)).sum(0) - expected).abs().max() / expected.abs().max()))
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-7  # converges fast once the nodes resolve σ → 0
+
+
+def test_lam_nodes():
+    nodes = arclength_nodes(1.2, 8)
+    assert nodes[0] == 0 and nodes[-1] == 1 and np.all(np.diff(nodes) > 0)
+    # equal pieces of the 2-D kernel's path (tabulated at 256 points: to about 1 %)
+    fine = np.linspace(0, 1, 4097)
+    k = gaussian_kernels(1.2 * (1 - fine), 4, torch.float64)
+    k2 = (k[:, :, None] * k[:, None, :]).flatten(1).numpy()
+    length = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(k2, axis=0), axis=1))])
+    pieces = np.diff(np.interp(nodes, fine, length))
+    assert pieces.max() / pieces.min() < 1.05
+    with pytest.raises(ValueError, match="integration"):
+        lam_rule(torch.rand(1, 3, 5, 5), 1.2, 4, "simpson")
+    with pytest.raises(ValueError, match="trapezoid"):
+        lam_rule(torch.rand(1, 3, 5, 5), 1.2, 1, "trapezoid")
+
+
+# ------------------------------------------------------------------------------- shrinking objective
+@pytest.mark.parametrize("window", [(30, 20, 8, 8), (0, 0, 6, 5), (72, 64, 8, 8), (0, 30, 8, 6), (40, 0, 5, 5)])
+@pytest.mark.parametrize("target", ["mean", "gradient"])
+def test_shrinking_objective_equals_the_full_crop_one(window, target):
+    """Per-layer shrinking regions give the value and the input gradient of the full-crop computation."""
+    m = _model(2, n_resblocks=2)
+    tgt = make_target(target)
+    plan = plan_window((40, 36), (80, 72), window, m.query_radius, tgt.margin)
+    shrink, full = make_objective(m, plan, tgt), WindowObjective(m, plan, tgt)
+    assert isinstance(shrink, ShrinkingObjective)
+    (a0, a1), (b0, b1) = plan.box
+    (l0, l1), (c0, c1) = shrink.latent_box
+    assert (l1 - l0) * (c1 - c0) < (a1 - a0) * (b1 - b0)  # it computes the latents on less than the crop
+    crop = torch.rand(3, 3, 40, 36)[..., a0:a1, b0:b1].clone().requires_grad_(True)
+    fs, ff = shrink(crop), full(crop)
+    (gs,) = torch.autograd.grad(fs.sum(), crop)
+    (gf,) = torch.autograd.grad(ff.sum(), crop)
+    assert torch.allclose(fs, ff, rtol=1e-5, atol=1e-6)
+    assert float((gs - gf).abs().max() / gf.abs().max()) <= 1e-4
+
+
+def test_shrinking_objective_only_where_exact():
+    assert shrinking_supported(_model())
+    assert not shrinking_supported(_model(skip="bicubic"))  # the skip reads the image, not the latents
+    plan = plan_window((40, 36), (80, 72), WINDOW, _model().query_radius, local=False)
+    assert isinstance(make_objective(_model(), plan, make_target("mean")), WindowObjective)  # whole image
+    with pytest.raises(ValueError, match="EDSR"):
+        ShrinkingObjective(_model(skip="bicubic"), plan, make_target("mean"))
 
 
 def test_targets(model, lr):
@@ -190,6 +303,8 @@ def test_targets(model, lr):
     ({"method": "noise_tunnel", "nt_type": "bogus"}, "nt_type"),
     ({"method": "integrated_gradients", "integration": "simpson"}, "integration"),
     ({"sigma": 1e6}, "far wider than"),
+    ({"integration": "simpson"}, "LAM integration"),
+    ({"sigma": 1e6, "integration": "arclength"}, "far wider than"),
 ])
 def test_bad_inputs_raise_value_error(model, lr, kw, match):
     args = {"window": WINDOW, "scale": 2, "steps": 4, **kw}

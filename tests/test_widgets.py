@@ -114,7 +114,12 @@ def test_attribution_view_moves_window_and_memoises(two_models, lr):
     first_fig, first_map = view.figure, view.result.abs_map.copy()
 
     view.controls["row"].value = 20  # a slider drag
-    assert view.result.window == (20, 12, 8, 8) and view.figure is not first_fig
+    assert view.result.window == (20, 12, 8, 8)
+    assert view.figure is first_fig  # a moved window redraws the figure in place …
+    shown = first_fig.axes[0].images[0].get_array()
+    (a0, a1), (b0, b1) = view.result.receptive_box
+    assert shown.shape[0] >= a1 - a0 and shown.max() == pytest.approx(1.0)  # … with the new window's map
+    assert "(20, 12)" in first_fig.legends[0].get_texts()[0].get_text()
     assert not np.allclose(view.result.abs_map, first_map)
     # attribution differentiates through the encoder on the window's receptive crop, never the whole image
     assert all((24, 24) not in c for c in calls.values())

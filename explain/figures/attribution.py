@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.patches import Rectangle
 
 from ..images import load_image
@@ -56,11 +57,6 @@ def _show(ax, img, view, **kw):
                      interpolation="nearest", **kw)
 
 
-def _box(ax, box, **style):
-    (a0, a1), (b0, b1) = box
-    ax.add_patch(Rectangle((b0 - 0.5, a0 - 0.5), b1 - b0, a1 - a0, **style))
-
-
 def _window_box_lr(result: AttributionResult):
     """The window in the LR frame (fractional LR pixel edges)."""
     r, c, hh, ww = result.window
@@ -99,61 +95,90 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
     gamma: display exponent on |map| (< 1 brings out the weak tail). The grid is drawn at the result's phase.
     """
     img = _lr(lr, result.lr_size)
-    view = _view(result, zoom)
+    h, w = result.lr_size
+    whole = ((0, h), (0, w))
+    _view(result, zoom)  # validates zoom
     panels = 5 if sr is not None else 4
     fig = Figure(figsize=(3.3 * panels, 4.5), layout="constrained")
     axes = fig.subplots(1, panels)
-    shown = np.clip(result.abs_map, 0, 1) ** gamma
-    win = _window_box_lr(result)
-
-    ax = axes[0]
-    _show(ax, img, ((0, result.lr_size[0]), (0, result.lr_size[1])))
-    _box(ax, result.receptive_box, **BOX_STYLE)
-    ax.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
-                           **WINDOW_STYLE))
-    _finish(ax, ((0, result.lr_size[0]), (0, result.lr_size[1])), "LR input (receptive box dashed)")
-    pixel_axes(ax)
-
-    ax = axes[1]
-    im = _show(ax, shown, view, cmap=cmap, vmin=0, vmax=1)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="|attribution| / max" + (f" ^{gamma:g}" if gamma != 1 else ""))
-    ax2 = axes[2]
-    signed = result.map.sum(0)
-    lim = float(np.abs(signed).max()) or 1.0
-    im2 = _show(ax2, signed, view, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
-    fig.colorbar(im2, ax=ax2, shrink=0.8, label="signed attribution (Σ RGB)")
-    ax3 = axes[3]
-    _show(ax3, lam_blend(img, shown, alpha, cmap), view)
-    for a, t in ((ax, f"|{result.method}| · {result.target}\n" + _summary(result)),
-                 (ax2, "signed map"), (ax3, "LAM-style blend")):
+    st = {"kind": "single", "zoom": zoom, "alpha": alpha, "cmap": cmap, "gamma": gamma, "grid": grid,
+          "axes": axes, "lr": img, "lr_size": result.lr_size, "output_size": result.output_size, "sr": sr is not None}
+    _show(axes[0], img, whole)
+    st["box"] = _rect(axes[0], **BOX_STYLE)
+    _finish(axes[0], whole, "LR input (receptive box dashed)")
+    pixel_axes(axes[0])
+    st["abs"] = axes[1].imshow(np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    fig.colorbar(st["abs"], ax=axes[1], shrink=0.8,
+                 label="|attribution| / max" + (f" ^{gamma:g}" if gamma != 1 else ""))
+    st["signed"] = axes[2].imshow(np.zeros((1, 1)), cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -1.0, 1.0),
+                                  interpolation="nearest")
+    fig.colorbar(st["signed"], ax=axes[2], shrink=0.8, label="signed attribution (Σ RGB)")
+    st["blend"] = axes[3].imshow(np.zeros((1, 1, 3)), interpolation="nearest")
+    if sr is not None:
+        st["out"] = axes[4].imshow(np.zeros((1, 1, 3)), interpolation="nearest")
+    for a in axes[1:]:
         if grid:
             draw_block_grid(a, result.lr_size, result.block_size, result.grid_phase)
-        a.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
-                              **WINDOW_STYLE))
-        _finish(a, view, t)
+    st["windows"] = [_rect(a, **WINDOW_STYLE) for a in axes]
+    st["legend"] = fig.legend(handles=_legend_handles(result, grid, receptive=True), loc="outside lower center",
+                              ncol=3, fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig._attribution_state = st
+    _track_drawing(fig, st)
+    _fill_single(fig, result, sr)
+    return fig
 
+
+def redraw_attribution(fig: Figure, result: AttributionResult, sr=None) -> Figure:
+    """Redraw a :func:`plot_attribution` figure in place for another result on the same LR image (a moved
+    window, another method): the images' data, boxes, limits, titles and legend change, nothing is rebuilt,
+    and the layout found by the first drawing is kept. ``sr`` as in :func:`plot_attribution` (given iff it
+    was given there). Returns ``fig``; the result equals a new :func:`plot_attribution` but for the layout."""
+    st = getattr(fig, "_attribution_state", None)
+    if st is None or st["kind"] != "single":
+        raise ValueError("fig was not made by plot_attribution")
+    if result.lr_size != st["lr_size"] or result.output_size != st["output_size"]:
+        raise ValueError(f"the figure shows a {st['lr_size']} LR image → {st['output_size']}, the result is "
+                         f"{result.lr_size} → {result.output_size}")
+    if (sr is not None) != st["sr"]:
+        raise ValueError("give sr exactly when the figure was made with one")
+    _keep_layout(fig)
+    _fill_single(fig, result, sr)
+    return fig
+
+
+def _fill_single(fig: Figure, result: AttributionResult, sr) -> None:
+    st = fig._attribution_state
+    axes, img, zoom, gamma = st["axes"], st["lr"], st["zoom"], st["gamma"]
+    view = _view(result, zoom)
+    shown = np.clip(result.abs_map, 0, 1) ** gamma
+    win = _window_box_lr(result)
+    _place(st["box"], result.receptive_box)
+    for rect in st["windows"]:
+        _place(rect, win)
+    _set_image(st["abs"], shown, view)
+    signed = result.map.sum(0)
+    lim = float(np.abs(signed).max()) or 1.0
+    _set_image(st["signed"], signed, view)
+    st["signed"].set_clim(-lim, lim)
+    _set_image(st["blend"], lam_blend(img, shown, st["alpha"], st["cmap"]), view)
+    for a, t in ((axes[1], f"|{result.method}| · {result.target}\n" + _summary(result)),
+                 (axes[2], "signed map"), (axes[3], "LAM-style blend")):
+        _finish(a, view, t)
     if sr is not None:
         out = load_image(sr)
         if out.shape[:2] != tuple(result.output_size):
             raise ValueError(f"sr has size {out.shape[:2]}, the attribution's output is {result.output_size}")
-        ax = axes[4]
         sy, sx = result.scale
         R0, R1, C0, C1 = displayed_output_box(result, zoom)
-        ax.imshow(out[R0:R1, C0:C1], extent=(C0 / sx - 0.5, C1 / sx - 0.5, R1 / sy - 0.5, R0 / sy - 0.5),
-                  interpolation="nearest")
-        if grid:
-            draw_block_grid(ax, result.lr_size, result.block_size, result.grid_phase)
-        ax.add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0], win[0][1] - win[0][0],
-                               **WINDOW_STYLE))
+        st["out"].set_data(out[R0:R1, C0:C1])
+        st["out"].set_extent((C0 / sx - 0.5, C1 / sx - 0.5, R1 / sy - 0.5, R0 / sy - 0.5))
         r, c, hh, ww = result.window
-        _finish(ax, view, f"SR ×{sy:g}, window {hh}×{ww} at ({r}, {c})")
+        _finish(axes[4], view, f"SR ×{sy:g}, window {hh}×{ww} at ({r}, {c})")
     for a in axes[1:]:
         pixel_axes(a, left=False)
-    fig.legend(handles=_legend_handles(result, grid, receptive=True), loc="outside lower center", ncol=3,
-               fontsize=8, frameon=False)
-    if title:
-        fig.suptitle(title)
-    return fig
+    _set_legend(st["legend"], _legend_handles(result, st["grid"], receptive=True))
 
 
 def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: str = "inferno",
@@ -165,43 +190,129 @@ def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: 
     common_scale: normalise all maps by one global maximum of |map| (compare magnitudes across models)
     instead of each by its own maximum.
     """
-    if not isinstance(results, dict) or not results:
-        raise ValueError("results must be a non-empty dict name → AttributionResult")
-    items = list(results.items())
+    items = _check_results(results)
     size = items[0][1].lr_size
-    if any(r.lr_size != size for _, r in items):
-        raise ValueError("all results must be on the same LR image size")
     img = _lr(lr, size)
-    views = [_view(r, "receptive") for _, r in items]
-    view = ((min(v[0][0] for v in views), max(v[0][1] for v in views)),
-            (min(v[1][0] for v in views), max(v[1][1] for v in views)))
-    mags = [np.abs(r.map).sum(0) for _, r in items]
-    top = max(float(m.max()) for m in mags) or 1.0
+    view = _union_view(items)
     # panel height from the shown box's aspect, so rows sit close together (no empty bands between them)
     (a0, a1), (b0, b1) = view
     panel_w = 3.4
     panel_h = float(np.clip(panel_w * (a1 - a0) / max(1, b1 - b0), 1.4, 4.6))
     fig = Figure(figsize=(panel_w * len(items) + 1.2, 2 * panel_h + 1.7), layout="constrained")
     axes = fig.subplots(2, len(items), squeeze=False)
-    for j, ((name, res), mag) in enumerate(zip(items, mags)):
-        shown = (mag / top if common_scale else res.abs_map) ** gamma
-        win = _window_box_lr(res)
-        im = _show(axes[0, j], shown, view, cmap=cmap, vmin=0, vmax=1)
-        _show(axes[1, j], lam_blend(img, shown, alpha, cmap), view)
-        for i, t in ((0, f"{name}\n" + _summary(res)), (1, f"{name}: blend")):
+    st = {"kind": "comparison", "names": [n for n, _ in items], "alpha": alpha, "cmap": cmap, "gamma": gamma,
+          "grid": grid, "common_scale": common_scale, "axes": axes, "lr": img, "lr_size": size, "abs": [],
+          "blend": [], "windows": []}
+    for j, (_name, res) in enumerate(items):
+        st["abs"].append(axes[0, j].imshow(np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=1, interpolation="nearest"))
+        st["blend"].append(axes[1, j].imshow(np.zeros((1, 1, 3)), interpolation="nearest"))
+        for i in (0, 1):
             if grid:
                 draw_block_grid(axes[i, j], res.lr_size, res.block_size, res.grid_phase)
-            axes[i, j].add_patch(Rectangle((win[1][0] - 0.5, win[0][0] - 0.5), win[1][1] - win[1][0],
-                                           win[0][1] - win[0][0], **WINDOW_STYLE))
-            _finish(axes[i, j], view, t)
-            pixel_axes(axes[i, j], left=j == 0, bottom=i == 1)
-    fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8,
+            st["windows"].append(_rect(axes[i, j], **WINDOW_STYLE))
+    fig.colorbar(st["abs"][-1], ax=axes[0, :].tolist(), shrink=0.8,
                  label="|attribution| / " + ("global max" if common_scale else "own max")
                  + (f", shown ^{gamma:g}" if gamma != 1 else ""))
-    fig.legend(handles=_legend_handles(res, grid), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    st["legend"] = fig.legend(handles=_legend_handles(items[-1][1], grid), loc="outside lower center", ncol=2,
+                              fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
+    fig._attribution_state = st
+    _track_drawing(fig, st)
+    _fill_comparison(fig, items)
     return fig
+
+
+def redraw_attribution_comparison(fig: Figure, results: dict) -> Figure:
+    """Redraw a :func:`plot_attribution_comparison` figure in place for new results of the same names on the
+    same LR image (a moved window): data, boxes, limits, titles and legend change, the layout is kept.
+    Returns ``fig``; the result equals a new figure but for the layout (panel sizes stay those of the first)."""
+    st = getattr(fig, "_attribution_state", None)
+    if st is None or st["kind"] != "comparison":
+        raise ValueError("fig was not made by plot_attribution_comparison")
+    items = _check_results(results)
+    if [n for n, _ in items] != st["names"]:
+        raise ValueError(f"the figure compares {st['names']}, got {[n for n, _ in items]}")
+    if items[0][1].lr_size != st["lr_size"]:
+        raise ValueError(f"the figure shows a {st['lr_size']} LR image, the results {items[0][1].lr_size}")
+    _keep_layout(fig)
+    _fill_comparison(fig, items)
+    return fig
+
+
+def _check_results(results) -> list:
+    if not isinstance(results, dict) or not results:
+        raise ValueError("results must be a non-empty dict name → AttributionResult")
+    items = list(results.items())
+    size = items[0][1].lr_size
+    if any(r.lr_size != size for _, r in items):
+        raise ValueError("all results must be on the same LR image size")
+    return items
+
+
+def _union_view(items):
+    views = [_view(r, "receptive") for _, r in items]
+    return ((min(v[0][0] for v in views), max(v[0][1] for v in views)),
+            (min(v[1][0] for v in views), max(v[1][1] for v in views)))
+
+
+def _fill_comparison(fig: Figure, items) -> None:
+    st = fig._attribution_state
+    axes, img, gamma = st["axes"], st["lr"], st["gamma"]
+    view = _union_view(items)
+    mags = [np.abs(r.map).sum(0) for _, r in items]
+    top = max(float(m.max()) for m in mags) or 1.0
+    rects = iter(st["windows"])
+    for j, ((name, res), mag) in enumerate(zip(items, mags)):
+        shown = (mag / top if st["common_scale"] else res.abs_map) ** gamma
+        win = _window_box_lr(res)
+        _set_image(st["abs"][j], shown, view)
+        _set_image(st["blend"][j], lam_blend(img, shown, st["alpha"], st["cmap"]), view)
+        for i, t in ((0, f"{name}\n" + _summary(res)), (1, f"{name}: blend")):
+            _place(next(rects), win)
+            _finish(axes[i, j], view, t)
+            pixel_axes(axes[i, j], left=j == 0, bottom=i == 1)
+    _set_legend(st["legend"], _legend_handles(items[-1][1], st["grid"]))
+
+
+def _rect(ax, **style) -> Rectangle:
+    """An (empty) box patch on ``ax``, placed later by :func:`_place`."""
+    rect = Rectangle((0, 0), 0, 0, **style)
+    ax.add_patch(rect)
+    return rect
+
+
+def _place(rect: Rectangle, box) -> None:
+    """Put a box ((r0, r1), (c0, c1)) in LR pixel edges (integers or fractions) on ``rect``."""
+    (a0, a1), (b0, b1) = box
+    rect.set_bounds(b0 - 0.5, a0 - 0.5, b1 - b0, a1 - a0)
+
+
+def _set_image(im, img, view) -> None:
+    """:func:`_show` on an existing image artist: the view's part of ``img`` in the LR pixel frame."""
+    (a0, a1), (b0, b1) = view
+    im.set_data(img[a0:a1, b0:b1])
+    im.set_extent((b0 - 0.5, b1 - 0.5, a1 - 0.5, a0 - 0.5))
+
+
+def _set_legend(legend, handles) -> None:
+    for text, handle in zip(legend.get_texts(), handles):
+        text.set_text(handle.get_label())
+
+
+def _track_drawing(fig: Figure, st: dict) -> None:
+    """Record in ``st["drawn"]`` that the figure has been drawn (its layout computed) at least once."""
+    st["drawn"] = False
+    fig.canvas.mpl_connect("draw_event", lambda _event: st.__setitem__("drawn", True))
+
+
+def _keep_layout(fig: Figure) -> None:
+    """Freeze the axes where the last drawing's layout put them (a redraw with new data need not lay out
+    again: the panels, colour bars and legend keep their sizes). A figure never drawn keeps its layout
+    engine, which then lays it out at its first drawing."""
+    if fig._attribution_state.get("drawn") and \
+            not isinstance(fig.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
+        fig.set_layout_engine("none")
 
 
 def _legend_handles(result: AttributionResult, grid: bool, receptive: bool = False) -> list:

@@ -26,13 +26,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from ..images import load_image
-from ..models import load_model
+from ..models import LatentGrid, load_model
+from ..models.coords import crop_frame_coords
+from ..models.encoder import EDSREncoder, ResidualBlock
 from ..upscale import output_size
 from . import stats
-from .baselines import blur_path, blur_radius, make_baseline
+from .baselines import blur_path, blur_radius, gaussian_kernels, make_baseline
 from .locality import WindowObjective, WindowPlan, crop_box, grow_box, plan_window
 
 DEFAULT_SIGMA = 1.2  # σ_max of the LAM blur path, LR pixels (kernel support ±ceil(3σ) = 9 taps)
@@ -108,6 +111,130 @@ def make_target(target) -> WindowTarget:
     if callable(target):
         return CallableTarget(target)
     raise TypeError(f"target must be a name {sorted(TARGETS)} or a callable, got {type(target).__name__}")
+
+
+# ---------------------------------------------------------------------------------- shrinking objective
+def _conv_regions(target, size, n: int) -> list:
+    """LR boxes R_0 ⊇ … ⊇ R_n = ``target``, R_{k−1} = R_k grown by one pixel (clipped to ``size`` (h, w)):
+    what n stacked 3×3 convolutions need at each depth to produce ``target`` exactly."""
+    regions = [target]
+    for _ in range(n):
+        regions.append(grow_box(regions[-1], 1, size))
+    return regions[::-1]
+
+
+def _sub(t: torch.Tensor, have, want) -> torch.Tensor:
+    """(…, h, w) tensor covering LR box ``have`` restricted to the box ``want`` ⊆ ``have``."""
+    (a0, _), (b0, _) = have
+    (r0, r1), (c0, c1) = want
+    return t[..., r0 - a0: r1 - a0, c0 - b0: c1 - b0]
+
+
+class ShrinkingObjective(nn.Module):
+    """F(crop) → (B,) like :class:`explain.probes.locality.WindowObjective`, but each layer of the EDSR encoder
+    is computed only where the window still needs it.
+
+    The full-crop computation evaluates every one of the encoder's n 3×3 convolutions on the whole receptive
+    crop, although the queries read latent codes only near the window's footprint: depth k needs its output
+    only on the latent box grown by (n − k) pixels. Here each convolution is a *valid* convolution (zero
+    padding only on sides that are the image's own border, as the whole-image computation pads there), so
+    the activations shrink by one pixel per layer towards the latent box; the numbers are the whole-image
+    ones up to float rounding. For a 32² window at ×4 of EDSR-baseline this is about 40 % of the work.
+
+    Input: (B, 3, hc, wc) LR crops in [0, 1] whose frame is ``plan.box``. Output: the target of the queried
+    region (window + ``plan.margin`` HR pixels, edge-replicated past the output), unclamped model values.
+    Use :func:`shrinking_supported` to check a model; others go through ``WindowObjective``.
+    """
+
+    def __init__(self, model, plan: WindowPlan, target: Callable[[torch.Tensor], torch.Tensor],
+                 dtype=torch.float32, device=None):
+        super().__init__()
+        if not shrinking_supported(model):
+            raise ValueError("ShrinkingObjective needs a LIIF with an EDSR encoder and no skip")
+        self.model = model
+        self.plan = plan
+        self.target = target
+        h, w = plan.lr_size
+        enc_r = model.encoder.receptive_radius
+        # The latent box: the receptive crop shrunk by the encoder's radius on its inner sides (those at the
+        # image border stay: a superset of what the queries read, and still exact there).
+        (a0, a1), (b0, b1) = plan.box
+        self.latent_box = ((a0 + enc_r if a0 > 0 else 0, a1 - enc_r if a1 < h else h),
+                           (b0 + enc_r if b0 > 0 else 0, b1 - enc_r if b1 < w else w))
+        self.regions = _conv_regions(self.latent_box, (h, w), enc_r)  # depth 0 (input) … enc_r (latents)
+        if any(lo < b[0] or hi > b[1] for (lo, hi), b in zip(self.regions[0], plan.box)):
+            raise ValueError(f"the receptive crop {plan.box} does not hold the encoder's input box {self.regions[0]}")
+        (R0, R1), (C0, C1) = plan.region
+        (H, W), (l0, l1), (m0, m1) = plan.out_size, *self.latent_box
+        rows = crop_frame_coords((R0, R1), H, (l0, l1), h)
+        cols = crop_frame_coords((C0, C1), W, (m0, m1), w)
+        grid = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
+        cell = torch.tensor([2.0 * h / H / (l1 - l0), 2.0 * w / W / (m1 - m0)], dtype=torch.float64)
+        self.register_buffer("coords", grid.to(dtype=dtype, device=device), persistent=False)
+        self.register_buffer("cells", cell.expand_as(grid).to(dtype=dtype, device=device), persistent=False)
+        self.region_shape = (R1 - R0, C1 - C0)
+
+    def _conv(self, conv: nn.Conv2d, t: torch.Tensor, depth: int) -> torch.Tensor:
+        """3×3 convolution of ``t`` on regions[depth] → its output on regions[depth + 1]."""
+        (r0, r1), (c0, c1) = self.regions[depth]
+        h, w = self.plan.lr_size
+        top, bottom, left, right = int(r0 == 0), int(r1 == h), int(c0 == 0), int(c1 == w)
+        if top or bottom or left or right:
+            t = F.pad(t, (left, right, top, bottom))
+        out = F.conv2d(t, conv.weight, conv.bias)
+        got = ((r0 + 1 - top, r1 - 1 + bottom), (c0 + 1 - left, c1 - 1 + right))
+        return _sub(out, got, self.regions[depth + 1])
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoder features (B, C, lh, lw) on ``latent_box`` from LR crops (B, 3, hc, wc) on ``plan.box``."""
+        if x.ndim != 4 or tuple(x.shape[-2:]) != self.plan.crop_shape:
+            raise ValueError(f"expected crops (B, 3, {self.plan.crop_shape[0]}, {self.plan.crop_shape[1]}), "
+                             f"got {tuple(x.shape)}")
+        enc, reg = self.model.encoder, self.regions
+        image = _sub((x - 0.5) / 0.5, self.plan.box, reg[0])
+        head = self._conv(enc.head[0], image, 0)
+        t, depth = head, 1
+        for block in enc.body[:-1]:
+            y = torch.relu(self._conv(block.body[0], t, depth))
+            y = self._conv(block.body[2], y, depth + 1)
+            t = _sub(t, reg[depth], reg[depth + 2]) + y * block.res_scale
+            depth += 2
+        body = self._conv(enc.body[-1], t, depth)
+        return _sub(head, reg[1], reg[-1]) + body
+
+    def region(self, x: torch.Tensor) -> torch.Tensor:
+        """The SR output over the planned region: (B, rh, rw, 3)."""
+        b = x.shape[0]
+        feats = self.features(x)
+        image = _sub((x - 0.5) / 0.5, self.plan.box, self.latent_box)
+        out = self.model.query(LatentGrid(feats, image), self.coords, self.cells).reshape(b, *self.region_shape, 3)
+        top, bottom, left, right = self.plan.pad
+        if top or bottom or left or right:
+            out = F.pad(out.permute(0, 3, 1, 2), (left, right, top, bottom), mode="replicate").permute(0, 2, 3, 1)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        value = self.target(self.region(x))
+        if value.ndim != 1 or value.shape[0] != x.shape[0]:
+            raise ValueError(f"the target must return one value per image (B,) = ({x.shape[0]},), "
+                             f"got shape {tuple(value.shape)}")
+        return value
+
+
+def shrinking_supported(model) -> bool:
+    """Whether :class:`ShrinkingObjective` computes ``model`` exactly: a LIIF whose encoder is exactly the
+    EDSR-baseline stack (head conv, conv–ReLU–conv residual blocks, closing conv, global skip) and no
+    bicubic skip."""
+    enc = getattr(model, "encoder", None)
+    config = getattr(model, "config", None)
+    if type(enc) is not EDSREncoder or config is None or getattr(config, "skip", None) != "none":
+        return False
+    blocks = list(enc.body[:-1])
+    if not all(type(b) is ResidualBlock and len(b.body) == 3 and isinstance(b.body[1], nn.ReLU) for b in blocks):
+        return False
+    convs = [enc.head[0]] + [m for blk in blocks for m in (blk.body[0], blk.body[2])] + [enc.body[-1]]
+    return all(isinstance(c, nn.Conv2d) and c.kernel_size == (3, 3) and c.padding == (1, 1) and c.stride == (1, 1)
+               and c.dilation == (1, 1) and c.groups == 1 for c in convs) and len(convs) == enc.receptive_radius
 
 
 # ------------------------------------------------------------------------------------------------ methods
@@ -222,44 +349,127 @@ class NoiseTunnelMethod(AttributionMethod):
         return attr, None
 
 
+# The quadratures of LAM's blur path (see LAMMethod); "steps" counts gradient evaluations for each of them.
+LAM_INTEGRATIONS = ("midpoint", "trapezoid", "gausslegendre", "arclength")
+DEFAULT_LAM_INTEGRATION = "arclength"
+_ARC_TABLE = 256  # path points tabulated to place the arc-length nodes
+_FD_STEP = 1e-4  # α step of the central difference giving γ'(α) for Gauss–Legendre
+
+
+def arclength_nodes(sigma: float, n: int, table: int = _ARC_TABLE) -> np.ndarray:
+    """α nodes 0 = α_0 < … < α_n = 1 splitting LAM's blur path γ(α) = blur(x, σ·(1 − α)) into n pieces of
+    equal length of the *kernel's* path: Σ‖K(α_{k+1}) − K(α_k)‖₂ with K(α) the 2-D Gaussian kernel of
+    σ·(1 − α) (float64 (n + 1,)). For a white-noise image this is the expected path length of γ; it does
+    not depend on the image, so a crop and the whole image get the same nodes (locality stays exact).
+
+    The blur barely changes the image once σ < ~0.3 px (the kernel's side taps fall below e^−5), so uniform
+    α wastes steps there; equal-length pieces spend them where the blur changes. The path is tabulated at
+    ``table`` + 1 uniform α and its cumulative length inverted piecewise linearly.
+    """
+    grid = np.linspace(0.0, 1.0, table + 1)
+    k = gaussian_kernels(float(sigma) * (1.0 - grid), blur_radius(float(sigma)), torch.float64)  # (T + 1, K)
+    # ‖a⊗a − b⊗b‖² = ‖a‖⁴ + ‖b‖⁴ − 2(a·b)² for the separable 2-D kernels, without building them
+    sq = (k * k).sum(1)
+    dot = (k[1:] * k[:-1]).sum(1)
+    seg = (sq[1:] ** 2 + sq[:-1] ** 2 - 2 * dot ** 2).clamp_min(0).sqrt().numpy()
+    length = np.concatenate([[0.0], np.cumsum(seg)])
+    length = length + np.linspace(0.0, 1e-9 * length[-1], table + 1)  # strictly increasing for the inversion
+    nodes = np.interp(np.linspace(0.0, length[-1], n + 1), length, grid)
+    nodes[0], nodes[-1] = 0.0, 1.0
+    return nodes
+
+
+def lam_rule(x: torch.Tensor, sigma: float, steps: int, integration: str):
+    """The quadrature of LAM's path integral with ``steps`` gradient evaluations: (alphas (steps,) float64,
+    directions(k) → (len(k), C, h, w) tensor), so that LAM ≈ Σ_k ∂F/∂x|_{γ(α_k)} · direction_k.
+
+    midpoint:      uniform α nodes, gradients at the interval midpoints, directions γ(α_{k+1}) − γ(α_k)
+                   (they telescope to x − γ(0): the gap is pure quadrature error; the method's original rule);
+    trapezoid:     steps − 1 uniform intervals, gradients at the steps nodes (both ends included), directions
+                   ½(Δ_{k−1} + Δ_k) (telescoping as well);
+    gausslegendre: Gauss–Legendre nodes and weights w_k on [0, 1], directions w_k·γ'(α_k) (γ' by a float64
+                   central difference; not telescoping);
+    arclength:     the midpoint rule on :func:`arclength_nodes` (equal kernel path length per step; telescoping).
+    """
+    if integration not in LAM_INTEGRATIONS:
+        raise ValueError(f"LAM integration must be one of {LAM_INTEGRATIONS}, got {integration!r}")
+    if integration == "trapezoid" and steps < 2:
+        raise ValueError("the trapezoid rule needs steps >= 2 (both ends of the path)")
+    x = x.detach()
+    blur_path(x, sigma, [0.0])  # refuses a kernel far wider than the image before tabulating it
+
+    def blur(alphas):
+        return blur_path(x, sigma, alphas)
+
+    if integration in ("midpoint", "arclength"):
+        if integration == "midpoint":
+            nodes = np.arange(steps + 1, dtype=np.float64) / steps
+            alphas = (np.arange(steps, dtype=np.float64) + 0.5) / steps
+        else:
+            nodes = arclength_nodes(sigma, steps)
+            alphas = 0.5 * (nodes[:-1] + nodes[1:])
+        return alphas, lambda k: blur(nodes[k + 1]) - blur(nodes[k])
+    if integration == "trapezoid":
+        nodes = np.arange(steps, dtype=np.float64) / (steps - 1)
+
+        def trapezoid(k):
+            prev = np.maximum(k - 1, 0)
+            nxt = np.minimum(k + 1, steps - 1)
+            return 0.5 * (blur(nodes[nxt]) - blur(nodes[prev]))  # ½(Δ_{k−1} + Δ_k); ends: ½Δ_0, ½Δ_{n−2}
+
+        return nodes, trapezoid
+    t, w = np.polynomial.legendre.leggauss(steps)
+    alphas, weights = 0.5 * (t + 1.0), 0.5 * w
+    xd = x.double()
+
+    def gauss(k):
+        lo, hi = np.clip(alphas[k] - _FD_STEP, 0, 1), np.clip(alphas[k] + _FD_STEP, 0, 1)
+        d = (blur_path(xd, sigma, hi) - blur_path(xd, sigma, lo)) / torch.from_numpy(hi - lo).reshape(-1, 1, 1, 1)
+        return (d * torch.from_numpy(weights[k]).reshape(-1, 1, 1, 1)).to(x.dtype)
+
+    return alphas, gauss
+
+
 class LAMMethod(AttributionMethod):
     """Local Attribution Map (Gu & Dong, CVPR 2021): path-integrated gradients along the progressive blur
     γ(α) = blur(x, σ_max·(1 − α)), α ∈ [0, 1], from the blurred baseline γ(0) to the input γ(1):
 
-        LAM_i = ∫₀¹ ∂F(γ(α))/∂γ_i · ∂γ_i(α)/∂α dα  ≈  Σ_k ∂F/∂x|_{γ(α_k+½)} · (γ(α_{k+1}) − γ(α_k)),
+        LAM_i = ∫₀¹ ∂F(γ(α))/∂γ_i · ∂γ_i(α)/∂α dα  ≈  Σ_k ∂F/∂x|_{γ(α_k)} · direction_k,
 
-    with α_k = k/steps (midpoint rule; the path increments telescope to x − γ(0) exactly, so the
-    completeness gap only measures quadrature error). The blur uses replicate padding at the border of
-    ``inputs``: pass an input with ``blur_radius(sigma)`` extra pixels around the region that matters.
+    with the quadrature ``integration`` of :func:`lam_rule` (``"arclength"`` by default: midpoint rule on
+    nodes of equal path length; ``"midpoint"``, uniform α, is the original rule). The ``steps`` path points
+    go through the model ``internal_batch_size`` at a time, each batch one forward and one backward pass.
+    The blur uses replicate padding at the border of ``inputs``: pass an input with ``blur_radius(sigma)``
+    extra pixels around the region that matters. After :meth:`attribute`, ``values`` holds (F(x), F(γ(0))).
     """
 
     name = "lam"
     path = True
 
-    def attribute(self, inputs, baselines=None, steps=50, internal_batch_size=None, sigma=DEFAULT_SIGMA):
+    def attribute(self, inputs, baselines=None, steps=50, internal_batch_size=None, sigma=DEFAULT_SIGMA,
+                  integration=DEFAULT_LAM_INTEGRATION):
         self._no_baseline(baselines)
         if inputs.ndim != 4 or inputs.shape[0] != 1:
             raise ValueError(f"LAM attributes one image (1, 3, h, w), got shape {tuple(inputs.shape)}")
         if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
             raise ValueError(f"LAM needs a blur sigma > 0 (LR pixels), got {sigma!r}")
         steps = int(steps)
+        alphas, directions = lam_rule(inputs, float(sigma), steps, integration)
         batch = steps if internal_batch_size is None else max(1, int(internal_batch_size))
-        nodes = np.arange(steps + 1, dtype=np.float64) / steps
-        mids = (np.arange(steps, dtype=np.float64) + 0.5) / steps
         x = inputs.detach()
         total = torch.zeros_like(x)
         for s in range(0, steps, batch):
             k = np.arange(s, min(steps, s + batch))
-            point = blur_path(x, sigma, mids[k]).requires_grad_(True)
+            point = blur_path(x, sigma, alphas[k]).requires_grad_(True)
             with torch.enable_grad():
                 out = self.forward_func(point)
                 (grad,) = torch.autograd.grad(out.sum(), point)
             with torch.no_grad():
-                step = blur_path(x, sigma, nodes[k + 1]) - blur_path(x, sigma, nodes[k])
-                total += (grad * step).sum(0, keepdim=True)
+                total += (grad * directions(k)).sum(0, keepdim=True)
         with torch.no_grad():
-            f_x = self.forward_func(x)
-            f_0 = self.forward_func(blur_path(x, sigma, [0.0]))
+            ends = self.forward_func(torch.cat([x, blur_path(x, sigma, [0.0])]))
+        f_x, f_0 = ends[:1], ends[1:]
+        self.values = (float(f_x[0]), float(f_0[0]))
         delta = total.flatten(1).sum(1) - (f_x - f_0)
         return total, delta
 
@@ -376,7 +586,7 @@ def attribute(model, lr, window, scale: float | None = 4, method: str = "lam", s
     param = next(model.parameters())
     dtype, device = param.dtype, param.device
     full = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0).to(device=device, dtype=dtype)
-    objective = WindowObjective(model, plan, tgt, dtype, device)
+    objective = make_objective(model, plan, tgt, dtype, device)
     hc, wc = plan.crop_shape
     batch = internal_batch_size or max(1, (1 << 16) // (hc * wc))
     bar = tqdm(desc=f"attribute ({method})", unit="pass", disable=not progress)
@@ -389,7 +599,7 @@ def attribute(model, lr, window, scale: float | None = 4, method: str = "lam", s
         inner = ((plan.box[0][0] - ext[0][0], plan.box[0][1] - ext[0][0]),
                  (plan.box[1][0] - ext[1][0], plan.box[1][1] - ext[1][0]))
         inputs, base_t = crop_box(full, ext), None
-        options = {"sigma": float(sigma), **options}
+        options = {"sigma": float(sigma), "integration": DEFAULT_LAM_INTEGRATION, **options}
 
         def forward(t):
             bar.update(1)
@@ -401,23 +611,29 @@ def attribute(model, lr, window, scale: float | None = 4, method: str = "lam", s
                                     subsampling=subsampling, grid_phase=grid_phase, block_size=block_size)
             base_t = crop_box(torch.from_numpy(base_np).permute(2, 0, 1).unsqueeze(0), plan.box)
             base_t = base_t.to(device=device, dtype=dtype)
+        seen = {}
 
         def forward(t):
             bar.update(1)
-            return objective(t)
+            out = objective(t)
+            if t is inputs:  # the unperturbed crop itself (saliency, input × gradient): F(x) comes for free
+                seen["f_x"] = float(out.detach()[0])
+            return out
 
     was_training = model.training
     model.eval()
     try:
-        attr, delta = method_cls(forward).attribute(inputs, base_t, steps=int(steps), internal_batch_size=batch,
-                                                    **options)
+        runner = method_cls(forward)
+        attr, delta = runner.attribute(inputs, base_t, steps=int(steps), internal_batch_size=batch, **options)
         with torch.no_grad():
-            f_x = float(objective(crop)[0])
-            f_0 = None
-            if method_cls.path:
-                start = blur_path(inputs, float(sigma), [0.0]) if method == "lam" else \
-                    (base_t if base_t is not None else torch.zeros_like(crop))
-                f_0 = float(objective(crop_box(start, inner) if inner is not None else start)[0])
+            if method == "lam":
+                f_x, f_0 = runner.values
+            else:
+                f_x = seen["f_x"] if "f_x" in seen else float(objective(crop)[0])
+                f_0 = None
+                if method_cls.path:
+                    start = base_t if base_t is not None else torch.zeros_like(crop)
+                    f_0 = float(objective(start)[0])
     finally:
         model.train(was_training)
         bar.close()
@@ -455,6 +671,15 @@ def _result(attr, delta, plan: WindowPlan, method, tgt, f_x, f_0, grid_phase, bl
         grid_phase=tuple(int(p) for p in grid_phase), block_size=int(block_size), local=bool(local), params=params)
 
 
+def make_objective(model, plan: WindowPlan, target, dtype=torch.float32, device=None) -> nn.Module:
+    """The window objective F (B, 3, hc, wc) crops on ``plan.box`` → (B,): :class:`ShrinkingObjective` for a
+    local plan of a model it supports (same numbers, less work), else
+    :class:`explain.probes.locality.WindowObjective`."""
+    if plan.box != ((0, plan.lr_size[0]), (0, plan.lr_size[1])) and shrinking_supported(model):
+        return ShrinkingObjective(model, plan, target, dtype, device)
+    return WindowObjective(model, plan, target, dtype, device)
+
+
 def window_objective(model, lr_shape, window, *, scale=None, size=None, target="mean", local=True):
     """The (plan, objective) pair used by :func:`attribute`, for re-evaluating F on modified inputs
     (e.g. deletion curves). ``lr_shape`` (h, w); give ``scale`` or ``size``."""
@@ -463,4 +688,4 @@ def window_objective(model, lr_shape, window, *, scale=None, size=None, target="
     tgt = make_target(target)
     plan = plan_window(tuple(lr_shape[:2]), out_hw, window, model.query_radius, tgt.margin, local)
     param = next(model.parameters())
-    return plan, WindowObjective(model, plan, tgt, param.dtype, param.device)
+    return plan, make_objective(model, plan, tgt, param.dtype, param.device)

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..figures import plot_attribution, plot_attribution_comparison, plot_sanity_check
-from ..figures.attribution import displayed_output_box
+from ..figures.attribution import displayed_output_box, redraw_attribution, redraw_attribution_comparison
 from ..images import load_image
 from ..probes import METHODS, attribute, sanity_check
 from ..upscale import output_size
@@ -70,6 +70,7 @@ class AttributionView(SquareWindowPicking, View):
                         "block_size": int(block_size)}
         self.progress = bool(progress)
         self._image_key = None
+        self._figure_layout = None  # (model names, γ, common scale) of the figure, to redraw it in place
         self.controls = {
             "size": slider("window side (SR px)", hh, 1, min(H, W, 128)),
             "row": slider("row", r, 0, H - hh),
@@ -144,12 +145,20 @@ class AttributionView(SquareWindowPicking, View):
         self.results = results
         self.rows = [summary_row(name, res) for name, res in results.items()]
         gamma = float(self.value("gamma"))
+        common = bool(self.value("common_scale"))
+        # What fixes the figure's structure; a moved window (or another method) only changes its data, so
+        # the figure is redrawn in place (no new axes, colour bars, grid lines or layout).
+        layout = (tuple(results), gamma, common if len(results) > 1 else None)
+        reuse = self.figure is not None and self._figure_layout == layout
         if len(results) == 1:
             name, res = next(iter(results.items()))
-            fig = plot_attribution(res, self.lr, self._sr_for(name, res), gamma=gamma, title=name)
+            sr = self._sr_for(name, res)
+            fig = redraw_attribution(self.figure, res, sr) if reuse else \
+                plot_attribution(res, self.lr, sr, gamma=gamma, title=name)
         else:
-            fig = plot_attribution_comparison(results, self.lr, common_scale=bool(self.value("common_scale")),
-                                              gamma=gamma)
+            fig = redraw_attribution_comparison(self.figure, results) if reuse else \
+                plot_attribution_comparison(results, self.lr, common_scale=common, gamma=gamma)
+        self._figure_layout = layout
         return next(iter(results.values())), fig, format_rows(self.rows)
 
     # -------------------------------------------------------------------------------- sanity check
