@@ -118,8 +118,10 @@ def plot_windows(image: np.ndarray, windows, grid_phase, title: str = "") -> Fig
     return fig
 
 
-def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: int | None = None) -> Figure:
-    """Crops of one window: input (nearest), bicubic and each model's output, all in the LR pixel frame."""
+def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: int | None = None,
+                        captions: dict | None = None) -> Figure:
+    """Crops of one window: input (nearest), bicubic and each model's output, all in the LR pixel frame;
+    ``captions`` (name → text) adds a second title line to a panel (e.g. its crop PSNR-Y)."""
     r, c, hh, ww = window_lr
     n = len(outputs)
     ncols = ncols or min(n, 4)
@@ -132,7 +134,8 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
         ax.imshow(np.clip(img, 0, 1), extent=(c, c + ww, r + hh, r), interpolation="nearest")
         _grid(ax, (r, r + hh), (c, c + ww), grid_phase, alpha=0.45, linestyle=(0, (4, 4)))
         _rect(ax, block_box, **OWN)
-        _lr_axes(ax, (r, r + hh), (c, c + ww), name)
+        caption = (captions or {}).get(name)
+        _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}\n{caption}" if caption else name)
     _legend(axes.ravel()[0], ring=False, loc="upper right")
     return fig
 
