@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -153,6 +154,9 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tour-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes a private (0700) folder; the report gets the usual permissions
     try:
         (tmp / "input_lr.jpg").write_bytes(sc.data)
         save_image(lr, tmp / "input_lr_jpeg.png")

@@ -127,7 +127,7 @@ from explain.headline import explain_jpeg, numbers_table, scene_photo
 
 photo = scene_photo(sc)
 effort = {"windows": 1, "lam_steps": S.steps, "ig_steps": max(2, S.steps // 2)} if S.quick else {}
-report = explain_jpeg(photo, models, scale=sc.scale, **effort)
+report = explain_jpeg(photo, models, scale=sc.scale, progress=False, **effort)  # no progress widget
 focus = report.headline_model
 print("\n\n".join(report.answer), end="\n\n")
 print(numbers_table(report))

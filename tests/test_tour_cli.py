@@ -1,4 +1,5 @@
 import json
+import os
 from html import escape
 
 import numpy as np
@@ -47,6 +48,9 @@ def test_tour_writes_a_complete_report(tmp_path, test_image, make_tiny_model):
     assert html.index('class="answer"') < html.index("<h2>The numbers</h2>")
     assert "--windows 2 --lam-steps 2 --ig-steps 2" in summary["command"]
     assert [p.name for p in tmp_path.iterdir()] == ["tour"]  # no temporary folders left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert result.out_dir.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700
 
 
 def test_tour_prints_the_answer_and_the_named_numbers(tmp_path, test_image, tiny_model, capsys):

@@ -49,7 +49,8 @@ def _lr_axes(ax, rows, cols, title=None):
         ax.set_title(title, fontsize=9)
 
 
-def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower right"):
+def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower right", fig=None):
+    """The legend of the boxes and grid lines; with ``fig``, one legend below all panels (it hides no data)."""
     handles = []
     if grid:
         handles.append(Line2D([], [], color="white", linewidth=1.0, label="8×8 JPEG block grid"))
@@ -61,6 +62,12 @@ def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower righ
     if receptive:
         handles.append(Patch(facecolor="none", edgecolor=RECEPTIVE["edgecolor"], linestyle=":",
                              label="receptive field"))
+    if fig is not None:
+        for h in handles:
+            if isinstance(h, Line2D):
+                h.set_color("#888888")  # white grid lines on a white figure background would not show
+        fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncol=len(handles), frameon=False)
+        return
     ax.legend(handles=handles, fontsize=7, loc=loc, facecolor="#444444", labelcolor="white", framealpha=0.85)
 
 
@@ -162,7 +169,7 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
                                          f"{100 * s['neighbours']:.0f} % · beyond {100 * s['beyond']:.0f} %")
     fig.colorbar(im, ax=list(axes[:n]), shrink=0.85,
                  label="|LAM attribution| / max" + (f", shown ^{gamma:g}" if gamma != 1 else ""))
-    _legend(axes[0])
+    _legend(axes[0], fig=fig)
     ax = axes[-1]
     reach = 1
     for k, (name, c) in enumerate(items):
