@@ -84,3 +84,21 @@ def test_format_value_writes_each_kind_of_quantity():
     assert format_value("block_edge_enrichment", 1.26) == "1.3×"
     assert format_value("di_receptive_box", 12.34) == "12.3"
     assert format_value("own_block", float("nan")) == "n/a"
+
+
+def test_tour_and_notebook_00_take_the_answer_from_the_one_computation():
+    """Both print report.answer of explain_jpeg; neither picks its own window or runs its own attribution."""
+    import inspect
+    from pathlib import Path
+
+    import explain.tour as tour
+
+    notebook = (Path(__file__).resolve().parents[1] / "notebooks" / "00_why_the_blocks_disappeared.py").read_text()
+    tour_source = inspect.getsource(tour)
+    for text in (notebook, tour_source):
+        assert "explain_jpeg(" in text
+        for own in ("explain.attribute(", "attribute(model", "blockiest_window(", "blockiest_block(",
+                    "sanity_check("):
+            assert own not in text, own
+    assert "report.answer" in notebook and "numbers_table(report" in notebook
+    assert "explanation.answer" in tour_source and "numbers_table(result.explanation)" in tour_source
