@@ -1,14 +1,20 @@
 """`liif-explain tour`: the main job behind `make demo`.
 
-Takes a default image, makes the low-resolution copy LIIF's way, JPEG-compresses it, upscales it with
-bicubic and the shipped LIIF models, finds the blockiest window and writes an HTML report with PNGs:
-the overview, side-by-side crops of the window, and a table of PSNR-Y / SSIM / PSNR-B.
+Takes a default image (or a clean original of your own), makes the low-resolution copy LIIF's way (×scale PIL
+bicubic), JPEG-compresses it (q=20, 4:2:0 by default), upscales it with bicubic and the models, and explains the
+blockiest 8×8 blocks of that JPEG with :func:`explain.headline.explain_jpeg` — the clue taxonomy of
+:func:`explain.probes.clues.clues`, the same computation as ``liif-explain explain`` and notebook 00 — so the
+answer in words (:mod:`explain.report.words`) and its numbers are the ones they print. The HTML report holds the
+answer, the numbers per model under the names of :data:`explain.headline.QUANTITIES`, the windows, the crops with
+their crop PSNR-Y, the whole-image PSNR-Y / SSIM / PSNR-B, the clue figures of the first window, and the complete
+explain report of every window in ``explain/``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -17,62 +23,47 @@ from pathlib import Path
 
 import numpy as np
 
-from .codecs import compress
-from .figures.attribution import plot_attribution_comparison
-from .figures.compare import plot_crops, plot_overview
-from .figures.ensemble import plot_ensemble
-from .images import DEFAULT_IMAGE, crop_to_multiple, downscale, load_image, save_image, upscale_bicubic
-from .metrics import blockiest_window, psnr_b, psnr_y, ssim
-from .models import LIIF, load_model
-from .models.names import DEFAULT_MODELS, JPEG_TWIN, OFFICIAL
-from .probes import attribute, ensemble_weights
+from .figures.clues import plot_window_outputs, plot_windows
+from .headline import (
+    QUANTITIES,
+    explain_jpeg,
+    format_value,
+    headline_scene,
+    model_means,
+    named_models,
+    numbers_table,
+)
+from .images import DEFAULT_IMAGE, save_image, upscale_bicubic
+from .jpeg_facts import _json_safe
+from .metrics import psnr_b, psnr_y, ssim
+from .models import LIIF
+from .models.names import DEFAULT_MODELS
 from .upscale import upscale
 
 
 @dataclass
 class TourResult:
+    """What the tour measured.
+
+    out_dir, report: the folder and its index.html; ``explanation``: the :class:`explain.report.ExplainReport`
+    (its ``answer`` is the answer in words); ``windows``: the explained LR windows (row, col, height, width);
+    ``metrics``: whole-image PSNR-Y / SSIM / PSNR-B per output; ``crop_metrics``: crop PSNR-Y per window and
+    output; ``numbers``: :func:`explain.headline.model_means`; ``bpp``: bits per LR pixel of the JPEG.
+    """
+
     out_dir: Path
     report: Path
-    window: tuple[int, int, int, int]  # HR (row, col, height, width)
+    explanation: object
+    windows: list[tuple[int, int, int, int]]
     metrics: dict[str, dict[str, float]]
+    crop_metrics: list[dict[str, float]]
+    numbers: dict[str, dict[str, float]]
     bpp: float
     model_status: dict[str, str] = field(default_factory=dict)
-    probes: dict[str, dict[str, float]] = field(default_factory=dict)
 
-
-def shipped_models(names=DEFAULT_MODELS) -> dict[str, tuple[LIIF, str]]:
-    """The named models (default: the official ``liif-edsr`` and its JPEG twin), each with a one-line status.
-
-    A missing model raises the loader's error, which names the command that fetches it.
-    """
-    found = {}
-    for name in names:
-        model = load_model(name)
-        meta = getattr(model, "meta", None) or {}
-        found[name] = (model, model_status(name, meta))
-    return found
-
-
-def model_status(name: str, meta: dict) -> str:
-    """One line on where a model comes from: the official checkpoint, or our fine-tune's total steps and time."""
-    if name == OFFICIAL or not meta.get("train_config"):
-        return (f"{meta.get('origin') or 'checkpoint'}"
-                + (f", {meta['epoch']} epochs" if meta.get("epoch") else "") + " (not trained by this project)")
-    steps = meta.get("total_steps", meta.get("steps", "?"))  # totals over warm-started stages
-    seconds = meta.get("total_train_seconds", meta.get("train_seconds", 0))
-    stages = len(meta.get("stages") or [])
-    init = (meta.get("train_config") or {}).get("init_from")
-    return (f"trained {steps} steps ({seconds / 3600:.1f} h" + (f", {stages} stages" if stages > 1 else "") + ")"
-            + (f", fine-tuned from {init}" if init else "") + f" — see its model card assets/{name}.json")
-
-
-def probe_window(window_lr_corner, window_lr: int, scale: int, block: int = 8) -> tuple[int, int, int, int]:
-    """A 4×4-LR-pixel window (HR coordinates) inside the 8×8 block at the centre of the blockiest window."""
-    r, c = window_lr_corner
-    br = (r + window_lr // 2) // block * block
-    bc = (c + window_lr // 2) // block * block
-    off = (block - 4) // 2
-    return ((br + off) * scale, (bc + off) * scale, 4 * scale, 4 * scale)
+    @property
+    def answer(self) -> list[str]:
+        return list(self.explanation.answer)
 
 
 REPORT_FILES = ("index.html", "summary.json")  # what marks a folder as an earlier tour report
@@ -93,97 +84,137 @@ def _check_report_folder(out_dir: Path) -> None:
                          "replaces its output folder, so name a new or empty one")
 
 
-def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="out/tour", window_lr: int = 16,
-             models: dict | None = None, progress: bool = True, lam_steps: int = 30) -> TourResult:
+def _specs(models) -> list:
+    """Models as :func:`explain.report.explain.resolve_models` takes them: names / paths / LIIFs as given, or a
+    dict label → model or path as copies named by their labels (default: DEFAULT_MODELS)."""
+    if models is None:
+        return list(DEFAULT_MODELS)
+    if isinstance(models, dict):
+        return named_models(models)
+    return [models] if isinstance(models, (str, LIIF)) else list(models)
+
+
+def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="out/tour", models=None,
+             progress: bool = True, windows: int | None = None, lam_steps: int | None = None,
+             ig_steps: int | None = None, randomise: str | None = None) -> TourResult:
     """Run the tour and write ``out_dir/index.html``; returns what it measured.
 
-    The report is assembled in a temporary folder and moved into place at the end, so a failed run
-    leaves no partial report behind.
+    models: names or checkpoint paths, or a dict label → model / path (default
+    :data:`explain.models.names.DEFAULT_MODELS`). windows, lam_steps, ig_steps, randomise: passed to
+    :func:`explain.report.explain_photo` when given (its defaults otherwise, the ones ``liif-explain explain``
+    uses). The report is assembled in a temporary folder and moved into place at the end, so a failed run leaves
+    no partial report behind.
     """
-    if int(scale) != scale or scale < 1:
+    from .report.explain import resolve_models, write_report
+    from .report.pictures import figure_names
+
+    if isinstance(scale, bool) or int(scale) != scale or scale < 1:
         raise ValueError(f"the tour uses an integer scale >= 1 (block grid 8·scale), got {scale}")
     scale = int(scale)
-    if not 1 <= quality <= 100:
+    if isinstance(quality, bool) or int(quality) != quality or not 1 <= quality <= 100:
         raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
     out_dir = Path(out_dir)
     _check_report_folder(out_dir)
-    models = shipped_models() if models is None else {k: (load_model(v), str(v)) for k, v in models.items()}
-    hr = crop_to_multiple(load_image(image), 8 * scale)
-    lr = downscale(hr, scale)
-    lr_jpeg, info = compress(lr, "jpeg", quality=quality, subsampling="4:2:0")
-    if window_lr <= 8:
-        raise ValueError(f"the window must be wider than one 8×8 block, got {window_lr} LR pixels")
-    if min(lr.shape[:2]) < window_lr:
-        raise ValueError(f"image too small: its ×{scale} downscale is {lr.shape[:2]}, the window is {window_lr} px")
+    specs = _specs(models)
+    effort = {k: v for k, v in (("windows", windows), ("lam_steps", lam_steps), ("ig_steps", ig_steps),
+                                ("randomise", randomise)) if v is not None}
+    sc = headline_scene(image, scale, int(quality))
+    hr, lr = sc.hr, sc.lr
+    if min(lr.shape[:2]) < 24:
+        raise ValueError(f"image too small: its ×{scale} downscale is {lr.shape[0]}×{lr.shape[1]} LR pixels; the "
+                         "tour explains 8×8 blocks with their 8 neighbours (24×24 LR pixels)")
 
-    r, c = blockiest_window(lr_jpeg, window_lr, block_size=8)
-    window = (r * scale, c * scale, window_lr * scale, window_lr * scale)
-
-    outputs = {"ground truth": hr, f"JPEG q={quality} input (nearest)": np.kron(lr_jpeg, np.ones((scale, scale, 1))),
-               "bicubic": upscale_bicubic(lr_jpeg, size=hr.shape[:2])}
-    t0 = time.perf_counter()
+    t_start = time.perf_counter()
+    found = resolve_models(specs)  # label → model; unknown names fail here, before any computation
+    explanation = explain_jpeg(sc.photo, found, scale=scale, progress=progress, **effort)
+    names = explanation.models
+    status = explanation.model_status
+    inp = f"JPEG q={sc.quality} input (nearest)"
+    outputs = {inp: np.kron(lr, np.ones((scale, scale, 1), dtype=lr.dtype)),
+               "bicubic": upscale_bicubic(lr, size=hr.shape[:2])}
     timings = {}
-    for name, (model, _) in models.items():
+    for name in names:
         t0 = time.perf_counter()
-        outputs[name] = upscale(model, lr_jpeg, size=hr.shape[:2], progress=progress)
+        outputs[name] = upscale(found[name], lr, size=hr.shape[:2], progress=progress)
         timings[name] = time.perf_counter() - t0
+    metrics = {name: {"psnr_y": psnr_y(hr, img, shave=scale), "ssim": ssim(hr, img, shave=scale),
+                      "psnr_b": psnr_b(hr, img, block_size=8 * scale, shave=scale)} for name, img in outputs.items()}
 
-    metrics = {}
-    for name, img in outputs.items():
-        if name == "ground truth":
-            continue
-        metrics[name] = {"psnr_y": psnr_y(hr, img, shave=scale), "ssim": ssim(hr, img, shave=scale),
-                         "psnr_b": psnr_b(hr, img, block_size=8 * scale, shave=scale)}
-
-    # Probes on the blockiest block: LAM attribution for every model, ensemble weights for the first.
-    pwin = probe_window((r, c), window_lr, scale)
-    attributions = {name: attribute(model, lr_jpeg, window=pwin, size=hr.shape[:2], method="lam", steps=lam_steps,
-                                     target="gradient",
-                                     progress=progress)
-                    for name, (model, _) in models.items()}
-    probes = {name: _probe_summary(a) for name, a in attributions.items()}
-    ensemble_name = JPEG_TWIN if JPEG_TWIN in models else next(iter(models))  # the model that learned JPEG
-    ens = ensemble_weights(models[ensemble_name][0], lr_jpeg, region=pwin, size=hr.shape[:2])
+    phase = tuple(explanation.facts.grid_phase)
+    crop_metrics, crops = [], []
+    for w in explanation.windows:
+        r, c, hh, ww = w.window_lr
+        truth = hr[r * scale:(r + hh) * scale, c * scale:(c + ww) * scale]
+        shown = {"ground truth": truth, inp: w.outputs["input (nearest)"], "bicubic": w.outputs["bicubic"],
+                 **{n: w.outputs[n] for n in names}}
+        values = {k: psnr_y(truth, v) for k, v in shown.items() if k != "ground truth"}
+        crop_metrics.append(values)
+        crops.append(shown)
+    numbers = model_means(explanation)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tour-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes a private (0700) folder; the report gets the usual permissions
     try:
-        save_image(lr_jpeg, tmp / "input_lr_jpeg.png")
+        (tmp / "input_lr.jpg").write_bytes(sc.data)
+        save_image(lr, tmp / "input_lr_jpeg.png")
         for name, img in outputs.items():
             save_image(img, tmp / f"full_{_slug(name)}.png")
-        _save(plot_overview(outputs["bicubic"], window, f"blockiest {window_lr}×{window_lr} LR window"),
-              tmp / "overview.png")
-        captions = {k: f"PSNR-Y {v['psnr_y']:.2f} dB" for k, v in metrics.items()}
-        _save(plot_crops(outputs, window, captions, block=8 * scale, ncols=min(len(outputs), 5)), tmp / "crops.png")
-        _save(plot_attribution_comparison(attributions, lr_jpeg, gamma=0.5,
-                                          title=f"LAM ({lam_steps} steps) for the HR window {pwin}"),
-              tmp / "attribution.png")
-        _save(plot_ensemble(ens), tmp / "ensemble.png")
-        status = {k: v[1] for k, v in models.items()}
-        summary = {"image": str(image), "scale": scale, "quality": quality, "bpp": info.bpp, "nbytes": info.nbytes,
-                   "window_hr": window, "probe_window_hr": pwin, "metrics": metrics, "probes": probes,
-                   "ensemble_model": ensemble_name, "models": status,
-                   "upscale_seconds": timings}
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
-        (tmp / "index.html").write_text(_html(summary))
+        _save(plot_windows(lr, [w.window_lr for w in explanation.windows], phase,
+                           title=f"the JPEG input with the {len(explanation.windows)} explained windows "
+                                 "(3×3 blocks each, blockiest first)"), tmp / "windows.png")
+        crop_files = []
+        for w, shown, values in zip(explanation.windows, crops, crop_metrics):
+            captions = {k: f"crop PSNR-Y {values[k]:.2f} dB" for k in values}
+            captions["ground truth"] = "the original (reference of crop PSNR-Y)"
+            fig = plot_window_outputs(shown, w.window_lr, w.block_box, phase, ncols=min(len(shown), 5),
+                                      captions=captions)
+            crop_files.append(f"crops_window{w.index}.png")
+            _save(fig, tmp / crop_files[-1])
+        write_report(explanation, tmp / "explain")
+        figures = figure_names(1)
+        summary = {"image": str(image), "input": sc.description, "scale": scale, "quality": sc.quality,
+                   "bpp": sc.bpp, "nbytes": len(sc.data), "windows_lr": [w.window_lr for w in explanation.windows],
+                   "blocks_lr": [w.block_box for w in explanation.windows],
+                   "answer": explanation.answer, "numbers": numbers,
+                   "quantities": {k: v[0] for k, v in QUANTITIES.items()},
+                   "metrics_whole_image": metrics, "metrics_crop_psnr_y": crop_metrics,
+                   "headline_model": explanation.headline_model, "models": status,
+                   "explain_settings": explanation.params, "explain_seconds": explanation.seconds,
+                   "upscale_seconds": timings, "seconds": time.perf_counter() - t_start,
+                   "command": tour_command(image, scale, sc.quality, models, effort)}
+        (tmp / "summary.json").write_text(json.dumps(_json_safe(summary), indent=2, allow_nan=False))
+        (tmp / "index.html").write_text(_html(summary, crop_files, figures, explanation))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return TourResult(out_dir, out_dir / "index.html", window, metrics, info.bpp, status, probes)
+    return TourResult(out_dir, out_dir / "index.html", explanation, [w.window_lr for w in explanation.windows],
+                      metrics, crop_metrics, numbers, sc.bpp, status)
 
 
-def _probe_summary(a) -> dict[str, float]:
-    shares = a.block_shares
-    return {"di": a.di_receptive, "own_block": shares["own"], "neighbour_blocks": shares["neighbours"],
-            "beyond": shares["beyond"], "boundary_pixels": shares["boundary"], "boundary_area": shares["boundary_area"],
-            "completeness_gap": a.relative_delta}
-
-
-def _pct(x) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+def tour_command(image, scale, quality, models, effort) -> str:
+    """The command line that reproduces a tour with these settings."""
+    parts = ["liif-explain", "tour"]
+    if str(image) != DEFAULT_IMAGE:
+        parts += ["--image", str(image)]
+    if scale != 4:
+        parts += ["--scale", str(scale)]
+    if quality != 20:
+        parts += ["--quality", str(quality)]
+    if models is not None and not isinstance(models, dict):
+        names = [models] if isinstance(models, str) else [str(m) for m in models]
+        if names != list(DEFAULT_MODELS):
+            parts += ["--models", *names]
+    for key, flag in (("windows", "--windows"), ("lam_steps", "--lam-steps"), ("ig_steps", "--ig-steps"),
+                      ("randomise", "--randomise")):
+        if key in effort:
+            parts += [flag, str(effort[key])]
+    return " ".join(parts)
 
 
 def _slug(name: str) -> str:
@@ -191,68 +222,107 @@ def _slug(name: str) -> str:
 
 
 def _save(fig, path):
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
 
 
-def _html(summary: dict) -> str:
+def _numbers_html(numbers: dict) -> str:
+    names = list(numbers)
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    rows = "".join(f"<tr><td>{html.escape(label)}</td>"
+                   + "".join(f"<td>{format_value(k, numbers[n][k])}</td>" for n in names) + "</tr>"
+                   for k, (label, _) in QUANTITIES.items())
+    return f"<table><tr><th>quantity (mean over the explained blocks)</th>{head}</tr>{rows}</table>"
+
+
+def _html(s: dict, crop_files: list[str], figures: dict, explanation) -> str:
+    e = html.escape
+    answer = "".join(f"<p>{e(p)}</p>" for p in s["answer"])
     rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{v['psnr_y']:.2f}</td><td>{v['ssim']:.4f}</td><td>{v['psnr_b']:.2f}</td></tr>"
-        for k, v in summary["metrics"].items())
-    status = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in summary["models"].items())
-    s = summary
-    probe_rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{v['di']:.1f}</td><td>{100 * v['own_block']:.1f}%</td>"
-        f"<td>{100 * v['neighbour_blocks']:.1f}%</td><td>{100 * v['beyond']:.1f}%</td>"
-        f"<td>{100 * v['boundary_pixels']:.1f}%</td><td>{100 * v['boundary_area']:.1f}%</td>"
-        f"<td>{_pct(v['completeness_gap'])}</td></tr>" for k, v in s["probes"].items())
+        f"<tr><td>{e(k)}</td><td>{v['psnr_y']:.2f}</td><td>{v['ssim']:.4f}</td><td>{v['psnr_b']:.2f}</td></tr>"
+        for k, v in s["metrics_whole_image"].items())
+    status = "".join(f"<li><b>{e(k)}</b>: {e(v)}</li>" for k, v in s["models"].items())
+    crops = "".join(f"<img src=\"{f}\" style=\"max-width:100%\"><br>" for f in crop_files)
+    p = s["explain_settings"]
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>liif-explain tour</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{text-align:left}}</style></head>
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{text-align:left}}
+.answer{{background:#f4f7fb;padding:2px 14px;border-left:4px solid #3570b0}}</style></head>
 <body><h1>Why did the blocks disappear?</h1>
-<p>Image <code>{html.escape(s['image'])}</code>, downscaled ×{s['scale']} (PIL bicubic), JPEG q={s['quality']}
-(4:2:0): {s['nbytes']} bytes, {s['bpp']:.3f} bits per LR pixel. Upscaled back ×{s['scale']} by bicubic and LIIF.</p>
+<div class="answer">{answer}</div>
+<p>Reproduce: <code>{e(s['command'])}</code>. The same numbers come from <code>liif-explain explain
+input_lr.jpg</code> on the JPEG in this folder and from notebook 00 with its default parameters: all three call
+<code>explain.headline.explain_jpeg</code> (the clue taxonomy, <code>explain.probes.clues</code>) on the same
+blocks with the same models ({p['lam_steps']} LAM steps, {p['ig_steps']} integrated-gradient nodes, coarser-JPEG
+baseline at quality {p['baseline_quality']}, weight randomisation on window {'1' if p['randomise'] == 'first'
+else p['randomise']}).</p>
+<h2>The numbers</h2>{_numbers_html(s['numbers'])}
+<p>Shares are of |LAM attribution| of the detail rebuilt in the block (LAM's gradient detector) unless named
+otherwise; DI = Diffusion Index (0–100, higher = evidence more spread out), over the whole LR map as LAM computes
+it or over the receptive box only. Every window and model: <a href="explain/index.html">explain/index.html</a>.</p>
+<h2>The input</h2><p>{e(s['input'])}: {s['nbytes']} bytes, {s['bpp']:.3f} bits per LR pixel
+(<code>input_lr.jpg</code>). Upscaled back ×{s['scale']} by bicubic and by the models.</p>
 <h2>Models</h2><ul>{status}</ul>
-<h2>Blockiest region</h2><p>The window with the highest local blocking measure (Yim &amp; Bovik BEF on the
-8×8 grid of the JPEG input), HR rows/cols (row, col, height, width) = {tuple(s['window_hr'])}.</p>
-<img src="overview.png" width="420"><br><img src="crops.png" style="max-width:100%">
-<h2>Whole-image quality</h2><p>Against the ground truth, {s['scale']}-pixel border shaved; PSNR-B on the
+<h2>The explained windows</h2><p>The {len(s['windows_lr'])} non-overlapping 3×3-block windows with the highest
+local blocking (Yim &amp; Bovik's D_B − D_B^c on luma), on the 8×8 grid the pixels show; the centre block of each
+is explained. LR (row, col, height, width): {e(', '.join(str(tuple(w)) for w in s['windows_lr']))}.</p>
+<img src="windows.png" style="max-width:70%">
+<h2>The windows upscaled</h2><p>Crop PSNR-Y is measured on the window's crop only (no border shaved) against
+the original; it is not the whole-image PSNR-Y of the table below.</p>{crops}
+<h2>Whole-image quality</h2><p>Against the original, {s['scale']}-pixel border shaved; PSNR-B on the
 {8 * s['scale']}-pixel grid of the upscaled JPEG blocks.</p>
-<table><tr><th>output</th><th>PSNR-Y (dB)</th><th>SSIM</th><th>PSNR-B (dB)</th></tr>{rows}</table>
-<h2>What the models use there</h2>
-<p>LAM attribution (Gu &amp; Dong 2021: integrated gradients along a Gaussian-blur path) of LAM's gradient
-detector (total gradient magnitude, i.e. the detail rebuilt) in the HR window {tuple(s['probe_window_hr'])},
-which sits inside one 8×8 JPEG block of the input. Shares of the absolute attribution: the window's own
-block, its 8 neighbouring blocks, and beyond; block-boundary pixels against the share of the receptive field
-they cover. DI = Diffusion Index over the receptive field (higher = more spread out).
-Maps are shown with display γ = 0.5.</p>
-<table><tr><th>model</th><th>DI</th><th>own block</th><th>8 neighbours</th><th>beyond</th>
-<th>boundary px</th><th>boundary area</th><th>IG gap</th></tr>{probe_rows}</table>
-<img src="attribution.png" style="max-width:100%">
-<p>Local ensemble of <b>{html.escape(s['ensemble_model'])}</b> on the same window: the weight of each of the 4
-nearest latent codes at every output pixel, the dominant code, and where the 4 predictions disagree.</p>
-<img src="ensemble.png" style="max-width:100%">
-<p>Full-size PNGs and <code>summary.json</code> are in this folder. The step-by-step answer, with every number
-computed on this image, is notebook 00: <a href="notebook_00.html">notebook_00.html</a> (written here by
-<code>make demo</code>; open <code>notebooks/00_why_the_blocks_disappeared.ipynb</code> to run it yourself).</p>
+<table><tr><th>output</th><th>whole-image PSNR-Y (dB)</th><th>SSIM</th><th>PSNR-B (dB)</th></tr>{rows}</table>
+<h2>The clues in window 1</h2>
+<p>Spatial: |LAM| around the block and how far the evidence reaches.</p>
+<img src="explain/{figures['spatial']}" style="max-width:100%">
+<p>Frequency: gradient × coefficient on the blockwise 8×8 DCT of the JPEG's Y, Cb, Cr.</p>
+<img src="explain/{figures['frequency']}" style="max-width:100%">
+<p>Channel: which input component each output component's detail draws on.</p>
+<img src="explain/{figures['channel']}" style="max-width:100%">
+<p>Local ensemble and latent codes of every model over the window.</p>
+<img src="explain/{figures['ensemble_latent']}" style="max-width:100%">
+<p>Full-size PNGs and <code>summary.json</code> (every number above) are in this folder; the complete explain
+report (all windows, JSON of every clue) is <a href="explain/index.html">explain/</a>. Notebook 00 walks through
+the same answer step by step: <a href="notebook_00.html">notebook_00.html</a> (written here by <code>make demo</code>;
+open <code>notebooks/00_why_the_blocks_disappeared.ipynb</code> to run it yourself).</p>
 </body></html>"""
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--image", default=DEFAULT_IMAGE, help="default image name or path (default: astronaut)")
+    parser.add_argument("--image", default=DEFAULT_IMAGE,
+                        help="default image name or the path of a clean original (default: astronaut); it is "
+                             "downscaled and JPEG-compressed — to explain a JPEG as it is, use liif-explain explain")
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--quality", type=int, default=20, help="JPEG quality of the LR input")
     parser.add_argument("--out", default="out/tour", help="report folder (replaced)")
-    parser.add_argument("--window", type=int, default=16, help="side of the explained window in LR pixels")
+    parser.add_argument("--models", nargs="+", metavar="MODEL",
+                        help="model names or checkpoint paths (default: liif-edsr and liif-edsr-jpeg)")
+    parser.add_argument("--windows", type=int, help="how many blockiest windows to explain (default: as "
+                                                    "liif-explain explain, 3)")
+    parser.add_argument("--lam-steps", type=int, help="LAM blur-path steps (default: as liif-explain explain)")
+    parser.add_argument("--ig-steps", type=int, help="integrated-gradients nodes (default: as liif-explain explain)")
+    parser.add_argument("--randomise", choices=("first", "all", "none"),
+                        help="weight-randomisation test (default: as liif-explain explain, first window)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def run(args) -> int:
-    result = run_tour(args.image, args.scale, args.quality, args.out, args.window)
+def print_result(result: TourResult) -> None:
+    """What ``liif-explain tour`` prints: the answer in words, the numbers, the whole-image metrics."""
+    for paragraph in result.answer:
+        print(paragraph)
+        print()
+    print(numbers_table(result.explanation))
+    print()
+    print("whole image, against the original:")
     for name, m in result.metrics.items():
         print(f"{name:>36}: PSNR-Y {m['psnr_y']:.2f} dB  SSIM {m['ssim']:.4f}  PSNR-B {m['psnr_b']:.2f} dB")
-    for name, p in result.probes.items():
-        print(f"{name:>36}: LAM DI {p['di']:.1f}, own block {100 * p['own_block']:.1f}%, neighbouring blocks "
-              f"{100 * p['neighbour_blocks']:.1f}%, beyond {100 * p['beyond']:.1f}%")
     for name, status in result.model_status.items():
         print(f"{name}: {status}")
     print(f"report: {result.report.resolve()}")
+
+
+def run(args) -> int:
+    result = run_tour(args.image, args.scale, args.quality, args.out, models=args.models, progress=not args.quiet,
+                      windows=args.windows, lam_steps=args.lam_steps, ig_steps=args.ig_steps,
+                      randomise=args.randomise)
+    print_result(result)
     return 0

@@ -1,11 +1,13 @@
 import json
+import os
+from html import escape
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from explain.cli import main
-from explain.tour import probe_window, run_tour
+from explain.tour import run_tour
 
 
 @pytest.fixture
@@ -18,18 +20,68 @@ def test_image():
 
 def test_tour_writes_a_complete_report(tmp_path, test_image, make_tiny_model):
     models = {"tiny-a": make_tiny_model(seed=1, skip="bicubic"), "tiny-b": make_tiny_model(seed=2)}
-    result = run_tour(test_image, scale=2, quality=15, out_dir=tmp_path / "tour", window_lr=12, models=models,
-                      progress=False, lam_steps=3)
-    for name in ("index.html", "crops.png", "overview.png", "attribution.png", "ensemble.png", "summary.json"):
+    result = run_tour(test_image, scale=2, quality=15, out_dir=tmp_path / "tour", models=models,
+                      progress=False, windows=2, lam_steps=2, ig_steps=2)
+    for name in ("index.html", "windows.png", "crops_window1.png", "crops_window2.png", "summary.json",
+                 "input_lr.jpg", "explain/index.html", "explain/report.json", "explain/window1_spatial.png"):
         assert (result.out_dir / name).is_file(), name
     summary = json.loads((result.out_dir / "summary.json").read_text())
-    assert set(summary["metrics"]) == {"JPEG q=15 input (nearest)", "bicubic", "tiny-a", "tiny-b"}
-    assert all(np.isfinite(v["psnr_y"]) for v in summary["metrics"].values())
-    for shares in result.probes.values():
-        assert shares["own_block"] + shares["neighbour_blocks"] + shares["beyond"] == pytest.approx(1)
+    assert set(summary["metrics_whole_image"]) == {"JPEG q=15 input (nearest)", "bicubic", "tiny-a", "tiny-b"}
+    assert all(np.isfinite(v["psnr_y"]) for v in summary["metrics_whole_image"].values())
+    assert len(summary["metrics_crop_psnr_y"]) == 2 == len(summary["windows_lr"])
+    # crop PSNR-Y is the window's own, not the whole image's
+    crop = summary["metrics_crop_psnr_y"][0]["bicubic"]
+    assert crop != pytest.approx(summary["metrics_whole_image"]["bicubic"]["psnr_y"], abs=1e-6)
+    # the answer and the numbers are those of the explain report written beside it (one computation)
+    report = json.loads((result.out_dir / "explain" / "report.json").read_text())
+    assert summary["answer"] == report["answer"] == result.answer
+    for name in ("tiny-a", "tiny-b"):
+        own = [w["models"][name]["clues"]["spatial"]["own_block"] for w in report["windows"]]
+        assert summary["numbers"][name]["own_block"] == pytest.approx(np.mean(own))
+        n = summary["numbers"][name]
+        assert n["own_block"] + n["neighbour_blocks"] + n["beyond"] == pytest.approx(1)
+    assert f"{100 * summary['numbers']['tiny-a']['own_block']:.0f} % of its evidence (LAM)" in result.answer[1]
     html = (result.out_dir / "index.html").read_text()
-    assert "tiny-a" in html and "PSNR-B" in html
+    assert all(escape(p) in html for p in result.answer)
+    for label in ("DI, whole map (as LAM)", "DI, receptive box", "Crop PSNR-Y", "whole-image PSNR-Y"):
+        assert label in html
+    assert html.index('class="answer"') < html.index("<h2>The numbers</h2>")
+    assert "--windows 2 --lam-steps 2 --ig-steps 2" in summary["command"]
     assert [p.name for p in tmp_path.iterdir()] == ["tour"]  # no temporary folders left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert result.out_dir.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700
+
+
+def test_tour_prints_the_answer_and_the_named_numbers(tmp_path, test_image, tiny_model, capsys):
+    from explain.tour import print_result
+
+    result = run_tour(test_image, scale=2, quality=15, out_dir=tmp_path / "tour", models={"m": tiny_model},
+                      progress=False, windows=1, lam_steps=2, ig_steps=2, randomise="none")
+    print_result(result)
+    out = capsys.readouterr().out
+    assert out.startswith("The file: a baseline JPEG") and result.answer[1] in out
+    for label in ("own block", "8 neighbouring blocks", "DI, whole map (as LAM)", "DI, receptive box"):
+        assert label in out
+    di = result.explanation.windows[0].clues["m"].spatial.lam.di_receptive
+    row = next(line for line in out.splitlines() if line.startswith("DI, receptive box"))
+    assert row.split()[-1] == f"{di:.1f}"
+
+
+def test_headline_scene_is_the_file_the_explain_command_reads(tmp_path):
+    from explain.headline import headline_scene, jpeg_photo
+    from explain.jpeg_facts import read_photo
+    from explain.notebooks import make_scene
+
+    sc = headline_scene("astronaut", 4, 20)
+    nb = make_scene("astronaut", scale=4, quality=20)
+    np.testing.assert_array_equal(sc.lr, nb.lr)  # notebook 00 sees the same pixels
+    assert sc.photo.facts.quality.quality == 20 and sc.photo.facts.subsampling == "4:2:0"
+    assert sc.photo.facts.grid_phase == (0, 0) and len(sc.data) == nb.info.nbytes
+    (tmp_path / "input_lr.jpg").write_bytes(sc.data)
+    np.testing.assert_array_equal(read_photo(tmp_path / "input_lr.jpg").image, sc.lr)
+    photo, data = jpeg_photo(sc.lr_clean, 20)
+    assert data == sc.data and photo.facts.source == "JPEG q=20 4:2:0"
 
 
 def test_tour_bad_input_leaves_nothing(tmp_path, test_image, tiny_model):
@@ -55,12 +107,6 @@ def test_tour_refuses_to_replace_a_folder_that_is_not_its_report(tmp_path, test_
     with pytest.raises(ValueError, match="neither empty nor an earlier tour report"):
         run_tour(test_image, out_dir=other, models={"m": tiny_model})
     assert (keep / "notes.txt").read_text() == "mine" and (other / "data.csv").read_text() == "1"
-
-
-def test_probe_window_lies_inside_one_block():
-    r, c, h, w = probe_window((5, 13), 16, scale=4)
-    assert (h, w) == (16, 16)
-    assert (r // 4) // 8 == (r // 4 + 3) // 8 and (c // 4) // 8 == (c // 4 + 3) // 8
 
 
 def test_cli_upscale_and_errors(tmp_path, tiny_model, capsys):

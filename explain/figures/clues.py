@@ -49,7 +49,8 @@ def _lr_axes(ax, rows, cols, title=None):
         ax.set_title(title, fontsize=9)
 
 
-def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower right"):
+def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower right", fig=None):
+    """The legend of the boxes and grid lines; with ``fig``, one legend below all panels (it hides no data)."""
     handles = []
     if grid:
         handles.append(Line2D([], [], color="white", linewidth=1.0, label="8×8 JPEG block grid"))
@@ -61,6 +62,12 @@ def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower righ
     if receptive:
         handles.append(Patch(facecolor="none", edgecolor=RECEPTIVE["edgecolor"], linestyle=":",
                              label="receptive field"))
+    if fig is not None:
+        for h in handles:
+            if isinstance(h, Line2D):
+                h.set_color("#888888")  # white grid lines on a white figure background would not show
+        fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncol=len(handles), frameon=False)
+        return
     ax.legend(handles=handles, fontsize=7, loc=loc, facecolor="#444444", labelcolor="white", framealpha=0.85)
 
 
@@ -118,8 +125,10 @@ def plot_windows(image: np.ndarray, windows, grid_phase, title: str = "") -> Fig
     return fig
 
 
-def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: int | None = None) -> Figure:
-    """Crops of one window: input (nearest), bicubic and each model's output, all in the LR pixel frame."""
+def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: int | None = None,
+                        captions: dict | None = None) -> Figure:
+    """Crops of one window: input (nearest), bicubic and each model's output, all in the LR pixel frame;
+    ``captions`` (name → text) adds a second title line to a panel (e.g. its crop PSNR-Y)."""
     r, c, hh, ww = window_lr
     n = len(outputs)
     ncols = ncols or min(n, 4)
@@ -132,7 +141,8 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
         ax.imshow(np.clip(img, 0, 1), extent=(c, c + ww, r + hh, r), interpolation="nearest")
         _grid(ax, (r, r + hh), (c, c + ww), grid_phase, alpha=0.45, linestyle=(0, (4, 4)))
         _rect(ax, block_box, **OWN)
-        _lr_axes(ax, (r, r + hh), (c, c + ww), name)
+        caption = (captions or {}).get(name)
+        _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}\n{caption}" if caption else name)
     _legend(axes.ravel()[0], ring=False, loc="upper right")
     return fig
 
@@ -159,7 +169,7 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
                                          f"{100 * s['neighbours']:.0f} % · beyond {100 * s['beyond']:.0f} %")
     fig.colorbar(im, ax=list(axes[:n]), shrink=0.85,
                  label="|LAM attribution| / max" + (f", shown ^{gamma:g}" if gamma != 1 else ""))
-    _legend(axes[0])
+    _legend(axes[0], fig=fig)
     ax = axes[-1]
     reach = 1
     for k, (name, c) in enumerate(items):
