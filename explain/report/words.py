@@ -158,7 +158,7 @@ def trust_sentence(c) -> str:
             fig = f"ρ = {k.randomisation:.2f}" if k.randomisation is not None and np.isfinite(k.randomisation) \
                 else "ρ n/a"
         else:
-            fig = f"shares moved by {k.randomisation:.2f}" if k.randomisation is not None else "n/a"
+            fig = f"shares moved by {k.randomisation:.3f}" if k.randomisation is not None else "n/a"
         (good if k.passes else bad).append(f"{k.clue} ({fig})")
     text = (f"Which clues to trust ({c.model}, window 1; Adebayo et al. 2018: re-initialise every weight and see "
             "whether the clue changes): ")
