@@ -2,13 +2,11 @@
 
 from matplotlib.figure import Figure
 
-from explain.figures.grid import draw_block_grid
+from explain.figures.grid import draw_block_grid, grid_positions
 
 
 def _lines(ax):
-    rows = sorted(line.get_ydata()[0] for line in ax.lines if line.get_xdata()[0] == 0)
-    cols = sorted(line.get_xdata()[0] for line in ax.lines if line.get_ydata()[0] == 0)
-    return rows, cols
+    return grid_positions(ax)
 
 
 def test_lr_grid_follows_phase():

@@ -71,6 +71,29 @@ def test_cache_upscale_matches_upscale_and_regions(tiny_model, lr):
         cache.upscale(tiny_model, lr, (0, 52))
 
 
+def test_cache_upscale_from_tiles_equals_the_region_and_reuses_tiles(tiny_model, lr):
+    cache = FeatureCache()
+    full = cache.upscale(tiny_model, lr, (60, 52))
+    part = cache.upscale(tiny_model, lr, (60, 52), (7, 11, 20, 30), tile=8)
+    np.testing.assert_allclose(part, full[7:27, 11:41], atol=1e-6)
+    assert len(cache._tiles) == 4 * 5  # rows 0–31 and cols 8–47 in 8-pixel tiles
+    hits = cache.hits
+    moved = cache.upscale(tiny_model, lr, (60, 52), (15, 11, 20, 30), tile=8)  # one tile row further down
+    np.testing.assert_allclose(moved, full[15:35, 11:41], atol=1e-6)
+    assert len(cache._tiles) == 5 * 5 and cache.hits - hits >= 3 * 5  # only the new row (5 tiles) was queried
+    edge = cache.upscale(tiny_model, lr, (60, 52), (50, 45, 10, 7), tile=16)  # tiles clipped at the edges
+    np.testing.assert_allclose(edge, full[50:60, 45:52], atol=1e-6)
+    assert cache.encodes == 1
+    small = FeatureCache(max_tile_pixels=200)
+    small.upscale(tiny_model, lr, (60, 52), (0, 0, 32, 32), tile=8)
+    assert small._tile_pixels <= 200 and len(small._tiles) == 200 // 64
+    for bad in (0, -8, 2.5, True):
+        with pytest.raises(ValueError, match="tile"):
+            cache.upscale(tiny_model, lr, (60, 52), (0, 0, 8, 8), tile=bad)
+    cache.clear()
+    assert len(cache) == 0 and cache._tile_pixels == 0
+
+
 def test_cache_drops_entries_of_dead_models(make_tiny_model, lr):
     cache = FeatureCache()
     model = make_tiny_model()
@@ -373,7 +396,19 @@ def test_widget_latency_benchmark_times_every_pickable_view(tiny_model):
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     rows = bench.run({"tiny": tiny_model}, size=32, moves=2, steps=2)
+    default = f"lam-{AttributionView.DEFAULT_STEPS} (view default)"
     assert [(r["view"].split()[0], r["method"]) for r in rows] == [
         ("AttributionView", "saliency"), ("CodecView", "saliency"), ("AttributionView", "lam-2"),
-        ("CodecView", "lam-2"), ("EnsembleView", "ensemble weights")]
+        ("CodecView", "lam-2"), ("AttributionView", default), ("CodecView", default),
+        ("EnsembleView", "ensemble weights")]
     assert all(r["moves"] == 2 and 0 < r["min_s"] <= r["median_s"] <= r["max_s"] for r in rows)
+    assert {r["models"] for r in rows} == {"tiny"}
+    _, lr = bench.lr_image(size=32)
+    table = bench.quadrature_table(tiny_model, lr, [(8, 8, 32, 32), (60, 40, 32, 32)], steps=(2, 8),
+                                   reference_steps=16)
+    assert [(r["rule"], r["steps"]) for r in table] == [(rule, n) for rule in ("midpoint", "trapezoid",
+                                                                              "gausslegendre", "arclength")
+                                                        for n in (2, 8)]
+    assert all(np.isfinite(r["map_error"]) and r["map_error"] >= 0 and r["relative_gap"] >= 0 for r in table)
+    midpoint = [r["map_error"] for r in table if r["rule"] == "midpoint"]
+    assert midpoint[1] < midpoint[0]  # more steps, closer to the reference

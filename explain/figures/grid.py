@@ -18,18 +18,43 @@ def draw_block_grid(ax, lr_size, block_size: int = 8, grid_phase=(0, 0), *, scal
     origin:   (row, col) index of the first displayed pixel in that displayed grid (a region's corner).
     shape:    (rows, cols) displayed; lines outside are skipped (default: the whole scaled image).
     Lines span the whole axis, so an axis zoomed to a sub-view shows exactly the boundaries inside it.
+    Returns the two LineCollections (rows, cols); :func:`grid_positions` reads the positions back.
     """
+    from matplotlib.collections import LineCollection
+
     kw = {**GRID_STYLE, **style}
     sr, sc = (float(scale), float(scale)) if np.isscalar(scale) else (float(scale[0]), float(scale[1]))
     if shape is None:
         shape = (lr_size[0] * sr, lr_size[1] * sc)
+    drawn = []
     for axis, (n, s, o, extent, phase) in enumerate(zip(lr_size, (sr, sc), origin, shape, grid_phase)):
-        for k in range(1, int(n)):
-            if (k - phase) % block_size:
-                continue
-            pos = k * s - o - 0.5
-            if -0.5 < pos < extent - 0.5:
-                (ax.axhline if axis == 0 else ax.axvline)(pos, **kw)
+        positions = [k * s - o - 0.5 for k in range(1, int(n)) if not (k - phase) % block_size]
+        positions = [p for p in positions if -0.5 < p < extent - 0.5]
+        # One collection per direction (not one Line2D per boundary: a 256² image has 62 of them, and a
+        # redrawn figure pays for each). Rows span the axes' width, columns its height, as axhline/axvline.
+        if axis == 0:
+            segments = [((0.0, p), (1.0, p)) for p in positions]
+            transform = ax.get_yaxis_transform()
+        else:
+            segments = [((p, 0.0), (p, 1.0)) for p in positions]
+            transform = ax.get_xaxis_transform()
+        lines = LineCollection(segments, transform=transform, gid=f"block-grid-{'rows' if axis == 0 else 'cols'}",
+                               **{k: v for k, v in kw.items() if k != "color"}, colors=kw.get("color"))
+        ax.add_collection(lines, autolim=False)
+        drawn.append(lines)
+    return drawn
+
+
+def grid_positions(ax) -> tuple[list[float], list[float]]:
+    """The (rows, cols) positions of the block-grid lines :func:`draw_block_grid` drew on ``ax`` (displayed
+    pixel-centre frame), sorted."""
+    found = {"rows": [], "cols": []}
+    for coll in ax.collections:
+        gid = coll.get_gid() or ""
+        if gid.startswith("block-grid-"):
+            which = gid.removeprefix("block-grid-")
+            found[which] += [float(seg[0][1] if which == "rows" else seg[0][0]) for seg in coll.get_segments()]
+    return sorted(found["rows"]), sorted(found["cols"])
 
 
 def line_handle(label: str, **style):

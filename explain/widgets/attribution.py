@@ -21,6 +21,8 @@ from ..upscale import output_size
 from ._base import SquareWindowPicking, View, as_models, clear_progress, dropdown, show_figure, slider
 from .pick import ipympl_available  # noqa: F401  (re-exported: where clicks can be used)
 
+SR_TILE = 32  # output pixels per side of the SR panel's memoised tiles
+
 BASELINES = (("zero (black)", "zero"), ("blur", "blur"), ("JPEG at low quality", "jpeg"),
              ("8×8 block means", "block_mean"))
 
@@ -45,13 +47,17 @@ class AttributionView(SquareWindowPicking, View):
     """
 
     title = "Gradient attribution of an SR window"
+    # Path steps by default: interactive, at a map error of about 8 % against a 256-step reference (32 steps:
+    # about 4 %, 50: 2–3 %; benchmarks/widget_latency.py prints the table). Raise "steps" for a final figure.
+    DEFAULT_STEPS = 16
 
     def __init__(self, models, lr, scale: float = 4, window=None, window_size: int = 16, method: str = "lam",
-                 steps: int = 16, baseline: str = "jpeg", target: str = "mean", jpeg_quality: int = 5,
+                 steps: int | None = None, baseline: str = "jpeg", target: str = "mean", jpeg_quality: int = 5,
                  sigma: float = 1.2, grid_phase=(0, 0), block_size: int = 8, click: bool | None = None,
                  progress: bool = True, cache=None, render: bool = True, max_steps: int = 100):
         super().__init__(cache, render)
         self.models = as_models(models)
+        steps = self.DEFAULT_STEPS if steps is None else steps
         self.lr = load_image(lr)
         self.scale = float(scale)
         self.out_size = output_size(self.lr.shape, self.scale)
@@ -137,7 +143,9 @@ class AttributionView(SquareWindowPicking, View):
         H, W = self.out_size
         R0, R1, C0, C1 = displayed_output_box(result)
         sr = np.zeros((H, W, 3), dtype=np.float32)
-        sr[R0:R1, C0:C1] = self.cache.upscale(self.models[name], self.lr, (H, W), (R0, C0, R1 - R0, C1 - C0))
+        # from memoised tiles of one JPEG block at ×4: a window moved by a block re-queries one strip
+        sr[R0:R1, C0:C1] = self.cache.upscale(self.models[name], self.lr, (H, W), (R0, C0, R1 - R0, C1 - C0),
+                                              tile=SR_TILE)
         return sr
 
     def _compute(self):

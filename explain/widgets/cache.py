@@ -43,17 +43,22 @@ class FeatureCache:
 
     max_latents: latent grids kept (a 128×128 grid of 64 channels is 4 MB).
     max_results: memoised results kept (see :meth:`memo`).
+    max_tile_pixels: output pixels kept as SR tiles by :meth:`upscale` with ``tile`` (4 M pixels: 48 MB).
     ``encodes`` counts the encoder calls this cache made; ``hits`` the lookups it answered without one.
     """
 
-    def __init__(self, max_latents: int = 16, max_results: int = 256):
-        for name, value in (("max_latents", max_latents), ("max_results", max_results)):
+    def __init__(self, max_latents: int = 16, max_results: int = 256, max_tile_pixels: int = 1 << 22):
+        for name, value in (("max_latents", max_latents), ("max_results", max_results),
+                            ("max_tile_pixels", max_tile_pixels)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         self.max_latents = max_latents
         self.max_results = max_results
         self._latents: OrderedDict = OrderedDict()
         self._results: OrderedDict = OrderedDict()
+        self._tiles: OrderedDict = OrderedDict()
+        self._tile_pixels = 0
+        self.max_tile_pixels = max_tile_pixels
         self._models: dict[int, weakref.ref] = {}
         self.encodes = 0
         self.hits = 0
@@ -83,8 +88,10 @@ class FeatureCache:
         return callback
 
     def _drop_model(self, key: int) -> None:
-        for store in (self._latents, self._results):
+        for store in (self._latents, self._results, self._tiles):
             for k in [k for k in store if isinstance(k, tuple) and k and k[0] == key]:
+                if store is self._tiles:
+                    self._tile_pixels -= store[k].shape[0] * store[k].shape[1]
                 del store[k]
 
     def key(self, model, image) -> tuple[int, str]:
@@ -110,9 +117,14 @@ class FeatureCache:
         return grid
 
     def upscale(self, model, image, size: tuple[int, int], region: tuple[int, int, int, int] | None = None,
-                progress: bool = False) -> np.ndarray:
+                progress: bool = False, tile: int | None = None) -> np.ndarray:
         """Upscale ``image`` to ``size`` = (H, W) from its cached latents; only ``region`` = (row, col,
         height, width) of that output when given. Equals :func:`explain.upscale` (to float rounding).
+
+        tile: assemble the region from memoised ``tile``×``tile`` output tiles on a grid anchored at (0, 0)
+              (clipped at the image's edges), so that a moved region queries only the tiles it did not
+              cover before (a view whose window moves by one 8×8 LR block re-queries one strip, not the
+              panel). Every output pixel is one independent query, so tiling does not change the values.
 
         Returns float32 (height, width, 3) clamped to [0, 1].
         """
@@ -120,11 +132,43 @@ class FeatureCache:
         img = load_image(image)
         H, W = check_output_size(size)
         r0, c0, hh, ww = (0, 0, H, W) if region is None else check_output_region(region, (H, W))
+        if tile is not None:
+            if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)) or tile < 1:
+                raise ValueError(f"tile must be a positive integer (output pixels), got {tile!r}")
+            return self._upscale_tiled(model, img, (H, W), (r0, c0, hh, ww), int(tile), progress)
         key = (self.model_key(model), "upscale", image_hash(img), (H, W), (r0, c0, hh, ww))
         return self.memo(key, lambda: self._query_region(model, img, (H, W), (r0, c0, hh, ww), progress))
 
-    def _query_region(self, model, img, size, region, progress) -> np.ndarray:
-        latents = self.latents(model, img)
+    def _upscale_tiled(self, model, img, size, region, tile: int, progress: bool) -> np.ndarray:
+        H, W = size
+        r0, c0, hh, ww = region
+        mkey, ikey = self.model_key(model), image_hash(img)
+        out = np.empty((hh, ww, 3), dtype=np.float32)
+        latents = None
+        for tr in range(r0 // tile * tile, r0 + hh, tile):
+            for tc in range(c0 // tile * tile, c0 + ww, tile):
+                th, tw = min(tile, H - tr), min(tile, W - tc)
+                key = (mkey, "sr-tile", ikey, (H, W), (tr, tc, th, tw))
+                if key in self._tiles:
+                    self._tiles.move_to_end(key)
+                    self.hits += 1
+                    data = self._tiles[key]
+                else:
+                    latents = self.latents(model, img) if latents is None else latents
+                    data = self._query_region(model, img, (H, W), (tr, tc, th, tw), progress, latents)
+                    self._tiles[key] = data
+                    self._tile_pixels += th * tw
+                    while self._tile_pixels > self.max_tile_pixels and len(self._tiles) > 1:
+                        _, old = self._tiles.popitem(last=False)
+                        self._tile_pixels -= old.shape[0] * old.shape[1]
+                # the part of this tile inside the region
+                a0, a1 = max(tr, r0), min(tr + th, r0 + hh)
+                b0, b1 = max(tc, c0), min(tc + tw, c0 + ww)
+                out[a0 - r0: a1 - r0, b0 - c0: b1 - c0] = data[a0 - tr: a1 - tr, b0 - tc: b1 - tc]
+        return out
+
+    def _query_region(self, model, img, size, region, progress, latents=None) -> np.ndarray:
+        latents = self.latents(model, img) if latents is None else latents
         H, W = size
         r0, c0, hh, ww = region
         dtype, device = model_device(model)
@@ -158,10 +202,12 @@ class FeatureCache:
         """Forget everything (e.g. after a model's weights changed)."""
         self._latents.clear()
         self._results.clear()
+        self._tiles.clear()
+        self._tile_pixels = 0
         self._models.clear()
 
     def __len__(self) -> int:
-        return len(self._latents) + len(self._results)
+        return len(self._latents) + len(self._results) + len(self._tiles)
 
 
 def check_output_size(size) -> tuple[int, int]:

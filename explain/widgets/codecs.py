@@ -137,17 +137,27 @@ class CodecView(SquareWindowPicking, View):
         return self.cache.memo(key, lambda: attribute(model, decoded, self.window, self.scale, method=self.method,
                                                       steps=self.steps, target=self.target, progress=self.progress))
 
+    def _decoded_panels(self, decoded) -> dict:
+        """The whole-image panels that depend on the decoded image only (memoised: a moved window reuses
+        them): nearest-neighbour LR, the ×8 error map, and bicubic, each at output size."""
+        key = ("codec-panels", self._clean_key, self.value("codec"), tuple(sorted(self._codec_settings().items())),
+               self.scale)
+
+        def make():
+            s = self.scale
+            err = np.abs(decoded - self.lr_clean).mean(-1, keepdims=True)
+            return {"decoded LR (nearest)": np.kron(decoded, np.ones((s, s, 1), dtype=np.float32)),
+                    "|decoded − clean| ×8": np.kron(np.clip(8 * err, 0, 1).repeat(3, -1), np.ones((s, s, 1))),
+                    "bicubic": upscale_bicubic(decoded, size=self.hr.shape[:2])}
+
+        return dict(self.cache.memo(key, make))
+
     def _compute(self):
         decoded, info = self.decode()
         H, W = self.hr.shape[:2]
         R, C, RH, RW = self.region
-        full = {"HR original": self.hr}
-        s = self.scale
-        full["decoded LR (nearest)"] = np.kron(decoded, np.ones((s, s, 1), dtype=np.float32))
-        err = np.abs(decoded - self.lr_clean).mean(-1, keepdims=True)
-        full["|decoded − clean| ×8"] = np.kron(np.clip(8 * err, 0, 1).repeat(3, -1), np.ones((s, s, 1)))
-        bic = upscale_bicubic(decoded, size=(H, W))
-        outputs = {"bicubic": bic}
+        full = {"HR original": self.hr, **self._decoded_panels(decoded)}
+        outputs = {"bicubic": full.pop("bicubic")}
         for name, model in self.models.items():
             sr = np.zeros_like(self.hr)
             sr[R: R + RH, C: C + RW] = self.cache.upscale(model, decoded, (H, W), self.region)
@@ -158,7 +168,7 @@ class CodecView(SquareWindowPicking, View):
         psnr_lr = psnr_y(self.lr_clean, decoded)
         captions = {k: f"PSNR-Y {v:.2f} dB (region)" for k, v in psnr_sr.items()}
         captions["decoded LR (nearest)"] = f"{info.bpp:.3f} bpp · PSNR-Y {psnr_lr:.2f} dB"
-        fig = plot_crops(full, self.region, captions, block=8 * s, ncols=min(len(full), 4))
+        fig = plot_crops(full, self.region, captions, block=8 * self.scale, ncols=min(len(full), 4))
         fig.suptitle(info.label(), fontsize=11)
         rows = []
         if self.value("attribution"):
