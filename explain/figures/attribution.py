@@ -375,7 +375,9 @@ def plot_sanity_check(result: SanityCheckResult, *, max_maps: int = 4, cmap: str
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_ylim(-1.05, 1.05)
     ax.set_xticks(x)
-    ax.set_xticklabels(result.stages, rotation=60, ha="right", fontsize=7)
+    # upright labels while they fit (a one-stage test: "all"); slanted for a cascade of layer names
+    slant = len(result.stages) > 3 or max(len(str(st)) for st in result.stages) > 8
+    ax.set_xticklabels(result.stages, rotation=60 if slant else 0, ha="right" if slant else "center", fontsize=7)
     cascade = " (cumulative, output layer first)" if result.layers == "cascade" else ""
     ax.set_xlabel("weights re-initialised" + cascade)
     ax.set_ylabel("rank correlation with original")

@@ -23,11 +23,14 @@ def plot_overview(image: np.ndarray, window, title: str = "", figsize=(6, 6)) ->
     return fig
 
 
-def plot_crops(images: dict, window, captions: dict | None = None, block: int | None = None, ncols=None) -> Figure:
+def plot_crops(images: dict, window, captions: dict | None = None, block: int | None = None, ncols=None,
+               scalar: dict | None = None) -> Figure:
     """Crops of several same-size images at ``window`` (row, col, height, width), nearest-neighbour shown, with
     the pixel coordinates of the whole image on the axes.
 
     ``block`` draws the block grid (in pixels of these images, phase 0), e.g. 8·scale for an upscaled JPEG.
+    ``scalar`` maps the names of grey-level panels (a map in [0, 1], e.g. an error image; channel 0 is shown)
+    to the label of their colour bar.
     """
     from .grid import line_handle, pixel_axes
 
@@ -41,7 +44,15 @@ def plot_crops(images: dict, window, captions: dict | None = None, block: int | 
         ax.axis("off")
     for i, (ax, (name, img)) in enumerate(zip(axes.ravel(), images.items())):
         ax.axis("on")
-        ax.imshow(np.clip(img[r: r + h, c: c + w], 0, 1), interpolation="nearest")
+        crop = np.clip(img[r: r + h, c: c + w], 0, 1)
+        if scalar and name in scalar:
+            im = ax.imshow(crop[..., 0] if crop.ndim == 3 else crop, cmap="gray", vmin=0, vmax=1,
+                           interpolation="nearest")
+            bar = fig.colorbar(im, ax=ax, shrink=0.8)
+            bar.set_label(scalar[name], fontsize=7)
+            bar.ax.tick_params(labelsize=7)
+        else:
+            ax.imshow(crop, interpolation="nearest")
         if block:
             for k in range(-(r % block) + block, h, block):
                 ax.axhline(k - 0.5, color="white", lw=0.4, alpha=0.5)

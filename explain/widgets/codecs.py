@@ -25,6 +25,9 @@ from .cache import image_hash
 MODES = ("setting", "target bpp")
 
 
+ERROR_PANEL = "|decoded − clean| ×8"
+
+
 class CodecView(SquareWindowPicking, View):
     """Compress the LR image with a chosen codec and look at what the upscalers make of it.
 
@@ -147,7 +150,7 @@ class CodecView(SquareWindowPicking, View):
             s = self.scale
             err = np.abs(decoded - self.lr_clean).mean(-1, keepdims=True)
             return {"decoded LR (nearest)": np.kron(decoded, np.ones((s, s, 1), dtype=np.float32)),
-                    "|decoded − clean| ×8": np.kron(np.clip(8 * err, 0, 1).repeat(3, -1), np.ones((s, s, 1))),
+                    ERROR_PANEL: np.kron(np.clip(8 * err, 0, 1).repeat(3, -1), np.ones((s, s, 1))),
                     "bicubic": upscale_bicubic(decoded, size=self.hr.shape[:2])}
 
         return dict(self.cache.memo(key, make))
@@ -168,7 +171,8 @@ class CodecView(SquareWindowPicking, View):
         psnr_lr = psnr_y(self.lr_clean, decoded)
         captions = {k: f"PSNR-Y {v:.2f} dB (region)" for k, v in psnr_sr.items()}
         captions["decoded LR (nearest)"] = f"{info.bpp:.3f} bpp · PSNR-Y {psnr_lr:.2f} dB"
-        fig = plot_crops(full, self.region, captions, block=8 * self.scale, ncols=min(len(full), 4))
+        fig = plot_crops(full, self.region, captions, block=8 * self.scale, ncols=min(len(full), 4),
+                         scalar={ERROR_PANEL: "8 × mean |error| of R, G, B, ≤ 1"})
         fig.suptitle(info.label(), fontsize=11)
         rows = []
         if self.value("attribution"):
