@@ -16,6 +16,7 @@ import html
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -320,7 +321,25 @@ def print_result(result: TourResult) -> None:
     print(f"report: {result.report.resolve()}")
 
 
+def jpeg_file_note(image) -> str | None:
+    """The note ``tour`` prints when ``image`` is a JPEG file (a user's old web JPEG is usually meant to be
+    explained as it is, which is ``liif-explain explain``'s job); None for names and other files."""
+    path = Path(str(image)).expanduser()
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(3)
+    except OSError:
+        return None
+    if magic != b"\xff\xd8\xff":
+        return None
+    return (f"note: {path.name} is a JPEG; the tour treats it as a clean original and compresses it again after "
+            f"downscaling. To explain the JPEG as it is: liif-explain explain {path}")
+
+
 def run(args) -> int:
+    note = jpeg_file_note(args.image)
+    if note:
+        print(note, file=sys.stderr)
     result = run_tour(args.image, args.scale, args.quality, args.out, models=args.models, progress=not args.quiet,
                       windows=args.windows, lam_steps=args.lam_steps, ig_steps=args.ig_steps,
                       randomise=args.randomise)

@@ -127,3 +127,17 @@ def test_cli_upscale_and_errors(tmp_path, tiny_model, capsys):
     assert main(["upscale", str(tmp_path / "in.png"), str(tmp_path / "file" / "o3.png"), "--scale", "2",
                  "--model", str(ckpt)]) == 2
     assert "liif-explain upscale: error:" in capsys.readouterr().err
+
+
+def test_tour_notes_that_a_jpeg_file_is_compressed_again(tmp_path):
+    from explain.tour import jpeg_file_note
+
+    rgb = (np.random.default_rng(0).random((16, 16, 3)) * 255).astype(np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "old.jpg", quality=40)
+    Image.fromarray(rgb).save(tmp_path / "clean.png")
+    Image.fromarray(rgb).save(tmp_path / "named-like-a-png.png.jpeg", format="PNG")
+    note = jpeg_file_note(tmp_path / "old.jpg")
+    assert "is a JPEG" in note and f"liif-explain explain {tmp_path / 'old.jpg'}" in note
+    assert jpeg_file_note(tmp_path / "clean.png") is None
+    assert jpeg_file_note(tmp_path / "named-like-a-png.png.jpeg") is None  # the bytes decide, not the name
+    assert jpeg_file_note("astronaut") is None and jpeg_file_note(tmp_path / "missing.jpg") is None
