@@ -51,7 +51,9 @@ def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0,
     """Weight map per code (top row); output, dominant code, disagreement and weighted spread (bottom row)."""
     cols = max(4, result.k)
     fig = Figure(figsize=(3.0 * cols, 7.0), layout="constrained")
-    axes = fig.subplots(2, cols, squeeze=False)
+    # one sub-figure per row: the bottom row's colour bars must not push the top row's panels apart
+    top, bottom = fig.subfigures(2, 1)
+    axes = np.array([top.subplots(1, cols, squeeze=False)[0], bottom.subplots(1, cols, squeeze=False)[0]])
     for ax in axes[0, result.k:]:
         ax.set_axis_off()
     for k in range(result.k):
@@ -59,7 +61,7 @@ def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0,
         im = ax.imshow(result.weights[..., k], vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
         _grids(ax, result, block_size, grid_phase)
         ax.set_title(f"weight: {_code_name(result, k)}", fontsize=10)
-    fig.colorbar(im, ax=axes[0, result.k - 1], shrink=0.8, label="area weight (0–1)")
+    top.colorbar(im, ax=axes[0, result.k - 1], shrink=0.8, label="area weight (0–1)")
 
     ax = axes[1, 0]
     ax.imshow(result.clipped, interpolation="nearest")
@@ -83,11 +85,11 @@ def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0,
         im = ax.imshow(data, cmap="magma", interpolation="nearest")
         _grids(ax, result, block_size, grid_phase)
         ax.set_title(title, fontsize=10)
-        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
+        bottom.colorbar(im, ax=ax, shrink=0.8, label=label)
     for ax in axes[1, 4:]:
         ax.set_axis_off()
     _axes_units(axes, result)
-    _grid_legend(fig, result, block_size)
+    _grid_legend(bottom, result, block_size)
     return fig
 
 
