@@ -47,8 +47,8 @@ class AttributionView(SquareWindowPicking, View):
     """
 
     title = "Gradient attribution of an SR window"
-    # Path steps by default: interactive, at a map error of about 6 % against a 256-step reference (32 steps:
-    # about 3 %, 50: 2 %; benchmarks/widget_latency.py prints the table). Raise "steps" for a final figure.
+    # Path steps by default: interactive, at a map error of about 5 % against a 256-step reference (32 steps:
+    # about 2.5 %, 50: under 2 %; benchmarks/widget_latency.py prints the table). Raise "steps" for a final figure.
     DEFAULT_STEPS = 16
 
     def __init__(self, models, lr, scale: float = 4, window=None, window_size: int = 16, method: str = "lam",
