@@ -323,14 +323,18 @@ def print_result(result: TourResult) -> None:
 
 def jpeg_file_note(image) -> str | None:
     """The note ``tour`` prints when ``image`` is a JPEG file (a user's old web JPEG is usually meant to be
-    explained as it is, which is ``liif-explain explain``'s job); None for names and other files."""
+    explained as it is, which is ``liif-explain explain``'s job); None for names and other files. A file is a
+    JPEG when Pillow reads its header as one, as :func:`explain.jpeg_facts.read_photo` decides (no decoding)."""
+    from PIL import Image
+
     path = Path(str(image)).expanduser()
-    try:
-        with path.open("rb") as fh:
-            magic = fh.read(3)
-    except OSError:
+    if not path.is_file():
         return None
-    if magic != b"\xff\xd8\xff":
+    try:
+        with Image.open(path) as im:
+            if im.format != "JPEG":
+                return None
+    except (OSError, ValueError):  # not an image Pillow knows: run_tour reports it
         return None
     return (f"note: {path.name} is a JPEG; the tour treats it as a clean original and compresses it again after "
             f"downscaling. To explain the JPEG as it is: liif-explain explain {path}")

@@ -115,10 +115,14 @@ class CodecView(SquareWindowPicking, View):
             return {"rate": float(self.value("rate")), **fixed}
         return {"quality": int(self.value("quality")), **fixed}
 
+    def _decode_key(self) -> tuple:
+        """What the decoded image depends on: the clean LR image, the codec and its settings."""
+        return self._clean_key, self.value("codec"), tuple(sorted(self._codec_settings().items()))
+
     def decode(self):
         """(decoded LR image, CodecInfo) for the current pickers (memoised)."""
         codec, kw = self.value("codec"), self._codec_settings()
-        key = ("compress", self._clean_key, codec, tuple(sorted(kw.items())))
+        key = ("compress", *self._decode_key())
         if "target_bpp" in kw:
             target = kw.pop("target_bpp")
             return self.cache.memo(key, lambda: compress_to_bpp(self.lr_clean, codec, target, **kw))
@@ -143,8 +147,7 @@ class CodecView(SquareWindowPicking, View):
     def _decoded_panels(self, decoded) -> dict:
         """The whole-image panels that depend on the decoded image only (memoised: a moved window reuses
         them): nearest-neighbour LR, the ×8 error map, and bicubic, each at output size."""
-        key = ("codec-panels", self._clean_key, self.value("codec"), tuple(sorted(self._codec_settings().items())),
-               self.scale)
+        key = ("codec-panels", *self._decode_key(), self.scale)
 
         def make():
             s = self.scale
