@@ -23,6 +23,11 @@ def add_arguments(parser) -> None:
                         help="weight-randomisation test on the first window (default), all windows, or none")
     parser.add_argument("--baseline-quality", type=int,
                         help="JPEG quality of the coarser baseline (default: 5, lower for files below quality 15)")
+    parser.add_argument("--original", metavar="HR",
+                        help="the uncompressed original at scale × the photo's size (e.g. a PNG): the causal clues "
+                             "are then measured in dB of PSNR-Y against it (without it: relative change)")
+    parser.add_argument("--no-causal", action="store_true",
+                        help="skip the causal clues (taking each clue away and measuring what the block loses)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -35,7 +40,8 @@ def run(args) -> int:
     report = explain_photo(args.photo, out, models=args.models, windows=args.windows,
                            blocks=[tuple(b) for b in args.window] if args.window else None, scale=args.scale,
                            lam_steps=args.lam_steps, ig_steps=args.ig_steps, randomise=args.randomise,
-                           baseline_quality=args.baseline_quality, progress=not args.quiet)
+                           baseline_quality=args.baseline_quality, progress=not args.quiet,
+                           causal=not args.no_causal, original=args.original)
     for paragraph in report.answer:
         print(paragraph)
         print()

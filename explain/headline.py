@@ -160,13 +160,20 @@ def _finite_mean(values) -> float:
 
 
 def block_numbers(c) -> dict:
-    """The :data:`QUANTITIES` of one :class:`explain.probes.clues.Clues` (one model, one block)."""
+    """The :data:`QUANTITIES` of one :class:`explain.probes.clues.Clues` (one model, one block); a figure of a path
+    method whose completeness gap stayed above the limit (:meth:`Clues.trusted`) is NaN ("n/a")."""
     h = c.headline()
     n = h["gxc_bands_neighbours"]
-    return {"own_block": h["own_block"], "neighbour_blocks": h["neighbour_blocks"], "beyond": h["beyond"],
-            "block_edge_enrichment": h["block_edge_enrichment"], "di_whole_map": h["di_whole_map"],
-            "di_receptive_box": h["di_receptive_box"], "neighbour_dc_low_ac": n["dc"] + n["low_ac"],
-            "ig_neighbour_blocks": h["ig_rings"]["neighbours"], "colour_from_luma": h["colour_from_luma"]}
+    nan = float("nan")
+    lam, ig, ch = c.trusted("lam"), c.trusted("ig"), c.trusted("channel")
+    return {"own_block": h["own_block"] if lam else nan, "neighbour_blocks": h["neighbour_blocks"] if lam else nan,
+            "beyond": h["beyond"] if lam else nan,
+            "block_edge_enrichment": h["block_edge_enrichment"] if lam else nan,
+            "di_whole_map": h["di_whole_map"] if lam else nan,
+            "di_receptive_box": h["di_receptive_box"] if lam else nan,
+            "neighbour_dc_low_ac": n["dc"] + n["low_ac"],
+            "ig_neighbour_blocks": h["ig_rings"]["neighbours"] if ig else nan,
+            "colour_from_luma": h["colour_from_luma"] if ch else nan}
 
 
 def model_means(report) -> dict[str, dict[str, float]]:

@@ -178,6 +178,24 @@ def upscale_bicubic(image, scale: float | None = None, size: tuple[int, int] | N
     return resize_uint8(to_uint8(img), height, width).astype(np.float32) / 255.0
 
 
+def bicubic_window(image, window_lr, out_size, pad: int = 4) -> np.ndarray:
+    """The output pixels over an LR window of :func:`upscale_bicubic` (image → ``out_size`` (H, W)), computed on
+    the window's LR crop grown by ``pad`` pixels (PIL's bicubic reads 2 LR pixels on each side when enlarging, so
+    the interior equals the whole-image upscale; exactly so when H/h and W/w are integers).
+
+    window_lr: (row, col, height, width) in LR pixels of the (h, w, 3) ``image``. Returns float32
+    (round((row + height)·H/h) − round(row·H/h), …, 3) in [0, 1].
+    """
+    img = load_image(image)
+    r, c, hh, ww = (int(v) for v in window_lr)
+    (h, w), (H, W) = img.shape[:2], out_size
+    a0, a1, b0, b1 = max(0, r - pad), min(h, r + hh + pad), max(0, c - pad), min(w, c + ww + pad)
+    sy, sx = H / h, W / w
+    big = upscale_bicubic(img[a0:a1, b0:b1], size=(round((a1 - a0) * sy), round((b1 - b0) * sx)))
+    R0, C0 = round((r - a0) * sy), round((c - b0) * sx)
+    return big[R0: R0 + round((r + hh) * sy) - round(r * sy), C0: C0 + round((c + ww) * sx) - round(c * sx)]
+
+
 # One image of more pixels than this (16,384² = 268 M; 3 GiB as float32 RGB) is taken for a mistaken scale or size.
 MAX_PIXELS = 1 << 28
 

@@ -37,7 +37,7 @@ from .headline import (
 from .images import DEFAULT_IMAGE, save_image, upscale_bicubic
 from .jpeg_facts import _json_safe
 from .metrics import psnr_b, psnr_y, ssim
-from .models import LIIF
+from .models import is_model
 from .models.names import DEFAULT_MODELS
 from .upscale import upscale
 
@@ -92,7 +92,7 @@ def _specs(models) -> list:
         return list(DEFAULT_MODELS)
     if isinstance(models, dict):
         return named_models(models)
-    return [models] if isinstance(models, (str, LIIF)) else list(models)
+    return [models] if isinstance(models, (str, os.PathLike)) or is_model(models) else list(models)
 
 
 def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="out/tour", models=None,
@@ -127,7 +127,7 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
 
     t_start = time.perf_counter()
     found = resolve_models(specs)  # label → model; unknown names fail here, before any computation
-    explanation = explain_jpeg(sc.photo, found, scale=scale, progress=progress, **effort)
+    explanation = explain_jpeg(sc.photo, found, scale=scale, progress=progress, original=hr, **effort)
     names = explanation.models
     status = explanation.model_status
     inp = f"JPEG q={sc.quality} input (nearest)"
@@ -160,6 +160,7 @@ def run_tour(image=DEFAULT_IMAGE, scale: int = 4, quality: int = 20, out_dir="ou
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes a private (0700) folder; the report gets the usual permissions
     try:
         (tmp / "input_lr.jpg").write_bytes(sc.data)
+        save_image(hr, tmp / "original.png")  # `liif-explain explain input_lr.jpg --original original.png`
         save_image(lr, tmp / "input_lr_jpeg.png")
         for name, img in outputs.items():
             save_image(img, tmp / f"full_{_slug(name)}.png")
@@ -237,7 +238,11 @@ def _numbers_html(numbers: dict) -> str:
 
 def _html(s: dict, crop_files: list[str], figures: dict, explanation) -> str:
     e = html.escape
-    answer = "".join(f"<p>{e(p)}</p>" for p in s["answer"])
+    k = explanation.plain_paragraphs
+    picture = (f'<img src="explain/{figures["causal"]}" style="max-width:100%" alt="the block and its neighbours '
+               'coloured by causal effect">' if k else "")
+    answer = ("".join(f"<p>{e(p)}</p>" for p in s["answer"][:k]) + picture
+              + "".join(f"<p>{e(p)}</p>" for p in s["answer"][k:]))
     rows = "".join(
         f"<tr><td>{e(k)}</td><td>{v['psnr_y']:.2f}</td><td>{v['ssim']:.4f}</td><td>{v['psnr_b']:.2f}</td></tr>"
         for k, v in s["metrics_whole_image"].items())
@@ -251,7 +256,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child{{
 <body><h1>Why did the blocks disappear?</h1>
 <div class="answer">{answer}</div>
 <p>Reproduce: <code>{e(s['command'])}</code>. The same numbers come from <code>liif-explain explain
-input_lr.jpg</code> on the JPEG in this folder and from notebook 00 with its default parameters: all three call
+input_lr.jpg --original original.png</code> on the JPEG and the original in this folder and from notebook 00
+with its default parameters: all three call
 <code>explain.headline.explain_jpeg</code> (the clue taxonomy, <code>explain.probes.clues</code>) on the same
 blocks with the same models ({p['lam_steps']} LAM steps, {p['ig_steps']} integrated-gradient nodes, coarser-JPEG
 baseline at quality {p['baseline_quality']}, weight randomisation on window {'1' if p['randomise'] == 'first'

@@ -127,7 +127,8 @@ from explain.headline import explain_jpeg, numbers_table, scene_photo
 
 photo = scene_photo(sc)
 effort = {"windows": 1, "lam_steps": S.steps, "ig_steps": max(2, S.steps // 2)} if S.quick else {}
-report = explain_jpeg(photo, models, scale=sc.scale, progress=False, **effort)  # no progress widget
+original = sc.hr if sc.has_reference else None  # the causal clues are measured in dB against it when there is one
+report = explain_jpeg(photo, models, scale=sc.scale, progress=False, original=original, **effort)  # no progress bar
 focus = report.headline_model
 print("\n\n".join(report.answer), end="\n\n")
 print(numbers_table(report))

@@ -143,7 +143,7 @@ def test_ig_is_the_same_in_pixels_and_coefficients(lr):
         pytest.approx(1.0)
     # Σ over coefficients = Σ over pixels of mean gradient × (x − x₀): the change of domain loses nothing.
     base = dropped_coefficient_baseline(lr, c.params["receptive_box"], (0, 0), ig.baseline_quality)
-    g = path_gradients(model, lr, c.window, c.output_size, ["gradient"], base, steps=4)
+    g = path_gradients(model, lr, c.window, c.output_size, ["gradient"], base, steps=c.params["ig_steps_used"])
     assert float(ig.values.sum()) == pytest.approx(float((g.mean_grad[0] * g.delta).sum()), rel=1e-4)
 
 

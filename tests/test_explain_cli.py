@@ -16,8 +16,18 @@ from explain.report import explain_photo
 
 FAST = ["--windows", "1", "--lam-steps", "2", "--ig-steps", "2", "--quiet"]
 
+def file_paragraph(rep) -> str:
+    """The answer's paragraph on the file (after the plain, causal layer)."""
+    return next(p for p in rep.answer if p.startswith("The file:"))
+
+
+def technical(rep) -> str:
+    """The answer's paragraph on the gradient clues."""
+    return next(p for p in rep.answer if "of its evidence (LAM)" in p)
+
 
 @pytest.fixture(scope="module")
+
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("explain")
     torch.manual_seed(0)
@@ -54,7 +64,14 @@ def test_cli_writes_the_report(files, capsys):
     assert "colour detail (Cb, Cr) from luma" in answer and "Which clues to trust" in answer
     html = (out / "index.html").read_text()
     assert report["answer"][1][:60] in html and html.index("class=\"answer\"") < html.index("<h2>The file</h2>")
-    assert "report:" in stdout and "The answer:" in stdout
+    assert "report:" in stdout and "In plain words:" in stdout and "In detail, from the gradients:" in stdout
+    # the causal clues without an original: relative changes, every intervention in report.json
+    causal = report["windows"][0]["causal"]["tiny.pt"]
+    assert causal["has_original"] is False and causal["figure"] == "change_model"
+    assert {"own_ac", "neighbours_ac", "neighbours_low_ac", "neighbours_high_ac", "neighbours_coarse", "chroma_ac",
+            "neighbour_above_left", "neighbour_below_right", "neighbours_natural"} <= set(causal["interventions"])
+    assert "window1_causal.png" in names and report["causal_roles"] == {"tiny.pt": "explained",
+                                                                        "tiny.pt (randomised)": "random"}
     for png in names - {"index.html", "report.json"}:
         with Image.open(out / png) as im:
             assert im.size[0] > 300
@@ -68,7 +85,8 @@ def test_user_windows_and_python_api(files):
     rep = explain_photo(d / "photo.jpg", None, models=[str(d / "tiny.pt")], blocks=[(3, 3), (50, 60)], lam_steps=2,
                         ig_steps=2, randomise="none", progress=False)
     assert [w.block_box for w in rep.windows] == [((0, 8), (0, 8)), ((48, 56), (56, 64))]
-    assert all(w.chosen_by == "user" for w in rep.windows) and "the 2 blocks you chose" in rep.answer[1]
+    assert all(w.chosen_by == "user" for w in rep.windows) and "the 2 blocks you chose" in technical(rep)
+    assert "the 2 blocks you chose" in rep.answer[0]  # the plain layer names them too
     assert "not run" in rep.answer[-1]
 
 
@@ -85,11 +103,11 @@ def test_documented_conversions_run(files, capsys, tmp_path):
                         randomise="none", progress=False)
     assert rep.photo.image.shape[:2] == (64, 56)  # turned by the EXIF orientation
     assert rep.facts.progressive and rep.facts.subsampling == "grayscale"
-    assert "grayscale" in rep.answer[1] and "EXIF orientation" in rep.answer[0]
+    assert "grayscale" in technical(rep) and "EXIF orientation" in file_paragraph(rep)
     Image.fromarray(photo).convert("CMYK").save(tmp_path / "cmyk.jpg", "JPEG", quality=30)
     rep = explain_photo(tmp_path / "cmyk.jpg", None, models=[str(d / "tiny.pt")], windows=1, lam_steps=2,
                         ig_steps=2, randomise="none", progress=False)
-    assert "CMYK" in rep.answer[0]
+    assert "CMYK" in file_paragraph(rep)
 
 
 def _bomb(path):
@@ -161,8 +179,8 @@ def test_16_bit_png_is_explained(files, capsys, tmp_path):
     _png16(tmp_path / "deep.png", photo)
     rep = explain_photo(tmp_path / "deep.png", None, models=[str(d / "tiny.pt")], windows=1, lam_steps=2, ig_steps=2,
                         randomise="none", progress=False)
-    assert "16-bit colour PNG" in rep.answer[0]
-    assert "not a JPEG" in rep.answer[0] or "probably a JPEG once" in rep.answer[0]
+    assert "16-bit colour PNG" in file_paragraph(rep)
+    assert "not a JPEG" in file_paragraph(rep) or "probably a JPEG once" in file_paragraph(rep)
 
 
 @pytest.mark.parametrize("output,scale,message", [("up.txt", "2", "cannot write a .txt image"),

@@ -65,7 +65,7 @@ def test_named_numbers_are_the_clues_and_the_words_quote_them(small_scene, make_
         assert means[name]["di_whole_map"] == pytest.approx(np.mean([a.di for a in lam]))
         assert means[name]["di_receptive_box"] == pytest.approx(np.mean([a.di_receptive for a in lam]))
     m = means["tiny-jpeg"]
-    answer = report.answer[1]
+    answer = next(p for p in report.answer if "of its evidence (LAM)" in p)  # the technical layer
     assert f"drew {format_value('own_block', m['own_block'])} of its evidence (LAM)" in answer
     assert f"{format_value('neighbour_blocks', m['neighbour_blocks'])} from its 8 neighbouring blocks" in answer
     assert f"carried {format_value('block_edge_enrichment', m['block_edge_enrichment'])[:-1]}× their" in answer

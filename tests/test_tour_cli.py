@@ -40,7 +40,11 @@ def test_tour_writes_a_complete_report(tmp_path, test_image, make_tiny_model):
         assert summary["numbers"][name]["own_block"] == pytest.approx(np.mean(own))
         n = summary["numbers"][name]
         assert n["own_block"] + n["neighbour_blocks"] + n["beyond"] == pytest.approx(1)
-    assert f"{100 * summary['numbers']['tiny-a']['own_block']:.0f} % of its evidence (LAM)" in result.answer[1]
+    technical = next(p for p in result.answer if "of its evidence (LAM)" in p)
+    assert f"{100 * summary['numbers']['tiny-a']['own_block']:.0f} % of its evidence (LAM)" in technical
+    # the layered answer: the plain, causal paragraph first, its picture in the page right after it
+    assert result.answer[0].startswith("In plain words:") and "dB" in result.answer[0]
+    assert html_first_picture(result.out_dir)
     html = (result.out_dir / "index.html").read_text()
     assert all(escape(p) in html for p in result.answer)
     for label in ("DI, whole map (as LAM)", "DI, receptive box", "Crop PSNR-Y", "whole-image PSNR-Y"):
@@ -53,6 +57,15 @@ def test_tour_writes_a_complete_report(tmp_path, test_image, make_tiny_model):
     assert result.out_dir.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700
 
 
+def html_first_picture(folder) -> bool:
+    """The tour page shows the causal picture between the plain paragraph(s) and the technical ones."""
+    html = (folder / "index.html").read_text()
+    answer = html[html.index('class="answer"'): html.index("</div>", html.index('class="answer"'))]
+    pic = answer.find("window1_causal.png")
+    return pic > answer.find("In plain words") > 0 and pic < answer.find("of its evidence (LAM)") and \
+        (folder / "explain" / "window1_causal.png").is_file() and (folder / "original.png").is_file()
+
+
 def test_tour_prints_the_answer_and_the_named_numbers(tmp_path, test_image, tiny_model, capsys):
     from explain.tour import print_result
 
@@ -60,7 +73,8 @@ def test_tour_prints_the_answer_and_the_named_numbers(tmp_path, test_image, tiny
                       progress=False, windows=1, lam_steps=2, ig_steps=2, randomise="none")
     print_result(result)
     out = capsys.readouterr().out
-    assert out.startswith("The file: a baseline JPEG") and result.answer[1] in out
+    assert out.startswith("In plain words:") and all(p in out for p in result.answer)
+    assert "The file: a baseline JPEG" in out
     for label in ("own block", "8 neighbouring blocks", "DI, whole map (as LAM)", "DI, receptive box"):
         assert label in out
     di = result.explanation.windows[0].clues["m"].spatial.lam.di_receptive

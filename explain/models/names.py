@@ -16,5 +16,7 @@ CLEAN_CONTROL = "liif-edsr-clean"
 PACKAGED = (JPEG_TWIN, CLEAN_CONTROL)
 # Every name load_model accepts.
 KNOWN = (OFFICIAL, JPEG_TWIN, CLEAN_CONTROL)
+# A fine-tune → its control (same data, steps, schedule and seed; clean inputs): what the causal clues compare it with.
+CONTROLS = {JPEG_TWIN: CLEAN_CONTROL}
 # What tours, notebooks, widgets and studies compare unless told otherwise: the model people use, and its twin.
 DEFAULT_MODELS = (OFFICIAL, JPEG_TWIN)

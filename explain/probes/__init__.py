@@ -4,6 +4,7 @@ Probes talk to a model only through ``encode`` / ``query`` (features once, then 
 """
 
 from .attribution import METHODS, AttributionResult, attribute
+from .causal import CausalClues, causal_clues, compare_effects
 from .clues import ClueCheck, Clues, clues
 from .ensemble import AblationSeams, EnsembleResult, ablation_seams, ensemble_weights, seam_measure
 from .faithfulness import DeletionCurve, SanityCheckResult, deletion_curve, sanity_check
@@ -13,4 +14,5 @@ from .response import CellResponse, LineResponse, cell_response, line_response
 __all__ = ["attribute", "AttributionResult", "METHODS", "ensemble_weights", "EnsembleResult", "ablation_seams",
            "AblationSeams", "seam_measure", "sanity_check", "SanityCheckResult", "deletion_curve", "DeletionCurve",
            "latent_features", "LatentFeatures", "line_response", "LineResponse", "cell_response", "CellResponse",
-           "clues", "Clues", "ClueCheck"]
+           "clues", "Clues", "ClueCheck",
+           "causal_clues", "CausalClues", "compare_effects"]

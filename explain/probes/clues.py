@@ -75,6 +75,8 @@ from .frequency import BLOCK, COMPONENTS, CoefficientMap, coefficient_map, dropp
 
 RHO_PASS = 0.5  # a map passes the randomisation test when its rank correlation with the random model's is below this
 TV_PASS = 0.10  # channel shares pass when their rows move by at least this total-variation distance on average
+GAP_LIMIT = 0.05  # a path method whose completeness gap exceeds this is refined, then kept out of the answer
+REFINE_FACTOR = 4  # refinement doubles the path steps up to this many times the requested number
 
 
 # ----------------------------------------------------------------------------------------------- results
@@ -142,6 +144,8 @@ class ClueCheck:
     threshold:          what ``passes`` compares against (``randomisation < threshold`` for ρ, ``>=`` for TV).
     passes:             the clue changed enough (None when the randomisation was not run).
     trained, randomised: headline numbers of the clue for the trained and the randomised model.
+    trustworthy:        False when the path method's completeness gap stayed above :data:`GAP_LIMIT` after
+                        refinement: its numbers are kept out of the answer in words.
     """
 
     clue: str
@@ -152,6 +156,7 @@ class ClueCheck:
     passes: bool | None
     trained: dict = field(default_factory=dict)
     randomised: dict = field(default_factory=dict)
+    trustworthy: bool = True
 
 
 @dataclass
@@ -183,6 +188,14 @@ class Clues:
     params: dict = field(default_factory=dict)
     seconds: float = 0.0
 
+    def trusted(self, method: str) -> bool:
+        """Whether a path method's completeness gap is within :data:`GAP_LIMIT` (after refinement): "lam" (the
+        spatial shares), "ig" (frequency integrated gradients, and the IG block shares) or "channel"."""
+        gaps = {"lam": [self.spatial.lam.relative_delta],
+                "ig": [self.frequency.integrated_gradients.completeness_gap],
+                "channel": list(self.channel.completeness_gap)}[method]
+        return all(g is None or (np.isfinite(g) and g <= GAP_LIMIT) for g in gaps)
+
     def headline(self) -> dict:
         """The numbers the answer in words is made of (plain floats; shares in [0, 1])."""
         s = self.spatial.summary()
@@ -208,6 +221,7 @@ class Clues:
              "seconds": self.seconds,
              "checks": [{"clue": c.clue, "completeness_gap": c.completeness_gap, "metric": c.metric,
                          "randomisation": c.randomisation, "threshold": c.threshold, "passes": c.passes,
+                         "trustworthy": c.trustworthy,
                          "trained": c.trained, "randomised": c.randomised} for c in self.checks]}
         if self.randomised is not None:
             d["randomised_model"] = {"spatial": self.randomised.spatial.summary(),
@@ -306,7 +320,7 @@ def _check_steps(value, name) -> int:
 def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | None = None, grid_phase=(0, 0),
           target="gradient", lam_steps: int = 16, ig_steps: int = 8, baseline_quality: int | None = None,
           chroma_factor=(1, 1), randomise: bool | LIIF = True, seed: int = 0, bar=None,
-          name: str | None = None) -> Clues:
+          name: str | None = None, refine: bool = True) -> Clues:
     """Explain the output of one JPEG block with spatial, frequency and channel clues and their faithfulness.
 
     model:            a LIIF, a model name or a checkpoint path.
@@ -322,6 +336,9 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
     randomise:        True: also run the randomisation test on a re-initialised copy (seeded by ``seed``); a LIIF:
                       use that randomised copy (to share one across blocks); False: skip it (``passes`` is None).
     bar:              an optional tqdm bar advanced by the path points evaluated.
+    refine:           a path method (LAM, the integrated gradients) whose completeness gap exceeds
+                      :data:`GAP_LIMIT` is recomputed with twice the steps, up to :data:`REFINE_FACTOR` × the
+                      requested ones; a gap still above the limit marks it untrustworthy (:meth:`Clues.trusted`).
     Returns :class:`Clues` (plain dataclasses of numpy arrays and floats).
     """
     t_start = time.perf_counter()
@@ -340,7 +357,12 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
     tgt = make_target(target)
     label = name or getattr(model, "name", None) or "model"
 
-    lam = attribute(model, image, window, size=out_size, method="lam", steps=lam_steps, target=tgt, grid_phase=phase)
+    lam_used = lam_steps
+    lam = attribute(model, image, window, size=out_size, method="lam", steps=lam_used, target=tgt, grid_phase=phase)
+    while refine and _over(lam.relative_delta) and lam_used * 2 <= REFINE_FACTOR * lam_steps:  # refine: more path steps
+        lam_used *= 2
+        lam = attribute(model, image, window, size=out_size, method="lam", steps=lam_used, target=tgt,
+                        grid_phase=phase)
     if bar is not None:
         bar.update(lam_steps)
     targets = [tgt, ComponentDetail(0), ComponentDetail(1), ComponentDetail(2)]
@@ -349,7 +371,11 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
 
     plan = plan_window((h, w), out_size, window, model.query_radius, max(t.margin for t in targets), True)
     base = dropped_coefficient_baseline(image, plan.box, phase, int(quality))
-    paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_steps, at_input=1, bar=bar)
+    ig_used = ig_steps
+    paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_used, at_input=1, bar=bar)
+    while refine and any(_over(g) for g in paths.completeness_gap) and ig_used * 2 <= REFINE_FACTOR * ig_steps:
+        ig_used *= 2  # refine every target together: one path, more Gauss–Legendre nodes
+        paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_used, at_input=1)
     if paths.plan.box != plan.box:  # pragma: no cover - both plans come from the same inputs
         raise RuntimeError("the receptive crop of the path gradients differs from the baseline's")
 
@@ -365,7 +391,8 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
     channel = channel_shares(paths.mean_grad[1:], paths.delta, paths.f_input[1:], paths.f_baseline[1:])
     result = Clues(label, (h, w), out_size, (out_size[0] / h, out_size[1] / w), index, box, window, phase, tgt.name,
                    spatial, frequency, channel,
-                   params={"lam_steps": lam_steps, "ig_steps": ig_steps, "baseline_quality": int(quality),
+                   params={"lam_steps": lam_steps, "ig_steps": ig_steps, "lam_steps_used": lam_used,
+                           "ig_steps_used": ig_used, "gap_limit": GAP_LIMIT, "baseline_quality": int(quality),
                            "quadrature": "gauss-legendre", "receptive_box": plan.box, "seed": int(seed),
                            "rho_pass": RHO_PASS, "tv_pass": TV_PASS})
 
@@ -374,11 +401,20 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
         rand_model = randomise if is_model(randomise) else randomised_copy(model, seed)
         rand = clues(rand_model, image, block, size=out_size, grid_phase=phase, target=tgt, lam_steps=lam_steps,
                      ig_steps=ig_steps, baseline_quality=int(quality), chroma_factor=chroma_factor, randomise=False,
-                     bar=bar, name=f"{label} (randomised)")
+                     bar=bar, name=f"{label} (randomised)", refine=False)
         result.randomised = rand
     result.checks = _checks(result, rand)
+    for check in result.checks:
+        method = ("lam" if check.clue.startswith("spatial") else "channel" if check.clue.startswith("channel")
+                  else "ig" if "integrated" in check.clue else None)
+        check.trustworthy = True if method is None else result.trusted(method)
     result.seconds = time.perf_counter() - t_start
     return result
+
+
+def _over(gap) -> bool:
+    """A completeness gap above :data:`GAP_LIMIT` (NaN / inf count as above; None, for no path method, does not)."""
+    return gap is not None and not (np.isfinite(gap) and gap <= GAP_LIMIT)
 
 
 def _rho(a: np.ndarray, b: np.ndarray) -> float:
@@ -444,4 +480,4 @@ def _checks(c: Clues, r: Clues | None) -> list[ClueCheck]:
 
 
 __all__ = ["clues", "Clues", "SpatialClue", "FrequencyClue", "ClueCheck", "randomised_copy", "coarser_quality",
-           "block_of", "RHO_PASS", "TV_PASS", "COMPONENTS"]
+           "block_of", "RHO_PASS", "TV_PASS", "GAP_LIMIT", "COMPONENTS"]

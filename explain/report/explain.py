@@ -24,11 +24,12 @@ import torch
 from tqdm.auto import tqdm
 
 from ..fileio import staged_folder
-from ..images import upscale_bicubic
+from ..images import bicubic_window
 from ..jpeg_facts import BLOCK, Photo, _json_safe, read_photo
 from ..metrics import blockiness_map
 from ..models import ImplicitSR, is_model, load_model
-from ..models.names import DEFAULT_MODELS
+from ..models.names import CONTROLS, DEFAULT_MODELS
+from ..probes.causal import DRAWS, CausalClues, causal_clues
 from ..probes.clues import Clues, block_of, clues, coarser_quality, randomised_copy
 from ..probes.ensemble import ensemble_weights
 from ..probes.latent import block_boundary_gradients, pca_rgb, periodicity_chance, periodicity_score
@@ -55,6 +56,9 @@ class WindowExplanation:
     outputs:    name → (window_height·s, window_width·s, 3) crops: "input (nearest)", "bicubic", each model.
     maps:       model name → {"spread": HR weighted-spread map, "pca": LR latent PCA-RGB} for the figures.
     chosen_by:  "blockiest" or "user".
+    causal:     label → :class:`explain.probes.causal.CausalClues` of the centre block: every explained model, the
+                control (when added, see :func:`explain_photo`) and the headline model's weight-randomised copy
+                (label "<model> (randomised)"); the roles are in :attr:`ExplainReport.causal_roles`.
     """
 
     index: int
@@ -68,6 +72,7 @@ class WindowExplanation:
     latent: dict[str, dict] = field(default_factory=dict)
     outputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     maps: dict[str, dict] = field(default_factory=dict, repr=False)
+    causal: dict[str, CausalClues] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +93,14 @@ class ExplainReport:
     params: dict = field(default_factory=dict)
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
+    causal_roles: dict[str, str] = field(default_factory=dict)  # label → "explained", "control" or "random"
+    original: np.ndarray | None = field(default=None, repr=False)  # the HR original, when given
+    learnt: dict = field(default_factory=dict)  # role → (label, {intervention: EffectComparison}), causal_learnt
+    plain_paragraphs: int = 0  # how many of ``answer``'s first paragraphs are the plain, causal layer
+
+    def causal_of(self, role: str) -> str | None:
+        """The label of the causal clues playing ``role`` ("control", "random"), or None."""
+        return next((k for k, v in self.causal_roles.items() if v == role), None)
 
     @property
     def facts(self):
@@ -101,7 +114,11 @@ class ExplainReport:
             "windows": [{"index": w.index, "window_lr": w.window_lr, "block": w.block, "block_box": w.block_box,
                          "blockiness": w.blockiness, "chosen_by": w.chosen_by,
                          "models": {m: {"clues": w.clues[m].to_dict(), "ensemble": w.ensemble.get(m),
-                                        "latent": w.latent.get(m)} for m in w.clues}} for w in self.windows],
+                                        "latent": w.latent.get(m)} for m in w.clues},
+                         "causal": {m: c.to_dict() for m, c in w.causal.items()}} for w in self.windows],
+            "causal_roles": self.causal_roles,
+            "causal_learnt": {role: {"label": label, "interventions": {k: v.to_dict() for k, v in comp.items()}}
+                              for role, (label, comp) in self.learnt.items()},
             "seconds": self.seconds, "timings": self.timings, "params": self.params, "files": self.files})
 
 
@@ -303,21 +320,62 @@ def _nearest_crop(image, window_lr, out_size):
     return image[np.clip(rows, 0, h - 1)][:, np.clip(cols, 0, w - 1)]
 
 
-def _bicubic_crop(image, window_lr, out_size):
-    r, c, hh, ww = window_lr
-    (h, w), (H, W) = image.shape[:2], out_size
-    pad = 4
-    a0, a1, b0, b1 = max(0, r - pad), min(h, r + hh + pad), max(0, c - pad), min(w, c + ww + pad)
-    sy, sx = H / h, W / w
-    big = upscale_bicubic(image[a0:a1, b0:b1], size=(round((a1 - a0) * sy), round((b1 - b0) * sx)))
-    R0, C0 = round((r - a0) * sy), round((c - b0) * sx)
-    return big[R0: R0 + round(hh * sy), C0: C0 + round(ww * sx)]
+# ------------------------------------------------------------------------------------------- causal clues
+def _original(original, out_size) -> np.ndarray | None:
+    """The HR original as an (H, W, 3) array at the output size, or None; ValueError naming a wrong size."""
+    if original is None:
+        return None
+    from ..images import load_image
+
+    try:
+        hr = load_image(original)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"the original: {exc}") from None
+    if hr.shape[:2] != tuple(out_size):
+        raise ValueError(f"the original is {hr.shape[1]}×{hr.shape[0]} pixels, but it must be scale × the photo: "
+                         f"{out_size[1]}×{out_size[0]}")
+    return hr
+
+
+def _control(control, names: list[str], found: dict) -> dict[str, ImplicitSR]:
+    """{label: model} of the control the causal clues compare the headline model with (empty for none)."""
+    if control is None or control is False:
+        return {}
+    if isinstance(control, str) and control == "auto":
+        spec = CONTROLS.get(_headline(names))
+        if spec is None or spec in names:
+            return {}
+        control = spec
+    label, model = next(iter(resolve_models([control]).items()))
+    if label in found:
+        return {}
+    return {label: model}
+
+
+def causal_learnt(report) -> dict:
+    """Clue by clue, does the headline model's causal effect differ from the control's and from its randomised
+    copy's beyond the 95 % intervals (:func:`explain.probes.causal.compare_effects`, over the explained blocks)?
+    Returns {role: (label, {intervention: EffectComparison})} for the roles "control" and "random" present."""
+    from ..probes.causal import compare_effects
+
+    out = {}
+    head = report.headline_model
+    if not report.windows or head not in report.windows[0].causal:
+        return out
+    mine = [w.causal[head] for w in report.windows]
+    for role in ("control", "random"):
+        label = report.causal_of(role)
+        if label is not None:
+            theirs = [w.causal[label] for w in report.windows]
+            out[role] = (label, compare_effects(mine, theirs))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------- main
 def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None, scale: float = 4,
                   lam_steps: int = 16, ig_steps: int = 8, randomise: str = "first", baseline_quality=None,
-                  progress: bool = True, seed: int = 0) -> ExplainReport:
+                  progress: bool = True, seed: int = 0, causal: bool = True, original=None,
+                  control="auto", draws: int = DRAWS) -> ExplainReport:
     """Explain a photo file as it is (see the module docstring).
 
     photo:     a file path (or a default image name, or a :class:`explain.jpeg_facts.Photo`).
@@ -329,6 +387,13 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     scale:     the upscaling factor the models are explained at.
     randomise: weight-randomisation test on "first" window only (default; it doubles the cost), "all" or "none".
     baseline_quality: quality of the coarser-JPEG baseline (default :func:`coarser_quality` of the file's).
+    causal:    also take each clue away (:func:`explain.probes.causal.causal_clues`) for every model, the control and
+               the headline model's randomised copy (forward passes only).
+    original:  the HR original (a path or an array) at the output size (scale × the photo), for dB figures.
+    control:   the model the headline model is compared with in the causal clues: "auto" (its control from
+               :data:`explain.models.names.CONTROLS` when that is not among ``models``; otherwise none), a name, a
+               path, a model, or None.
+    draws:     natural-content draws of the ``neighbours_natural`` intervention.
     Returns :class:`ExplainReport`; raises ValueError / TypeError naming the problem before computing anything.
     """
     t0 = time.perf_counter()
@@ -345,6 +410,8 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     out_size = output_size(image.shape, scale)  # a scale too large for an image is refused here
     found = resolve_models(DEFAULT_MODELS if models is None else models)
     names = list(found)
+    hr = _original(original, out_size) if causal else None
+    extra = _control(control, names, found) if causal else {}
     h, w = image.shape[:2]
     phase = tuple(int(p) for p in facts.grid_phase)
     if blocks:
@@ -369,6 +436,8 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     per_job = lam_steps + ig_steps + 1
     total = sum(per_job * (2 if randomise == "all" or (randomise == "first" and k == 0) else 1) + 2
                 for k in range(len(chosen)) for _ in names)
+    if causal:
+        total += len(chosen) * (len(names) + len(extra) + 1)
     bar = tqdm(total=total, desc="explain", unit="pass", disable=not progress,
                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} passes [{elapsed}<{remaining}]")
     randomised: dict[str, ImplicitSR] = {}
@@ -378,7 +447,7 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
         for k, (win, block, box, value, how) in enumerate(chosen):
             we = WindowExplanation(k + 1, win, block, box, value, how)
             we.outputs["input (nearest)"] = _nearest_crop(image, win, out_size)
-            we.outputs["bicubic"] = _bicubic_crop(image, win, out_size)
+            we.outputs["bicubic"] = bicubic_window(image, win, out_size)
             for name in names:
                 model = found[name]
                 t1 = time.perf_counter()
@@ -395,11 +464,27 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                 bar.update(1)
                 we.outputs[name] = sr
                 we.maps[name] = {"spread": spread, "pca": pca}
+                if causal:
+                    we.causal[name] = causal_clues(model, image, block, size=out_size, grid_phase=phase,
+                                                   baseline_quality=int(quality), original=hr, draws=draws,
+                                                   seed=seed, name=name)
+                    bar.update(1)
                 timings[name] += time.perf_counter() - t1
+            if causal:
+                head = _headline(names)
+                rand = randomised.setdefault(head, randomised_copy(found[head], seed))
+                for label, model in [*extra.items(), (f"{head} (randomised)", rand)]:
+                    t1 = time.perf_counter()
+                    we.causal[label] = causal_clues(model, image, block, size=out_size, grid_phase=phase,
+                                                    baseline_quality=int(quality), original=hr, draws=draws,
+                                                    seed=seed, name=label, keep_outputs=False)
+                    timings[label] = timings.get(label, 0.0) + time.perf_counter() - t1
+                    bar.update(1)
             results.append(we)
     finally:
         bar.close()
 
+    from .causal_words import causal_paragraphs
     from .words import answer_paragraphs
 
     report = ExplainReport(facts.source, ph, float(scale), out_size, names, _headline(names),
@@ -407,9 +492,17 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                            timings={"per_model_seconds": timings},
                            params={"lam_steps": lam_steps, "ig_steps": ig_steps, "baseline_quality": int(quality),
                                    "randomise": randomise, "seed": seed, "windows": len(results),
+                                   "causal": bool(causal), "draws": int(draws), "original": hr is not None,
                                    "torch_threads": torch.get_num_threads(), "machine": platform.machine(),
                                    "cpu_count": os.cpu_count()})
+    if causal:
+        head = report.headline_model
+        report.causal_roles = {**{n: "explained" for n in names}, **{k: "control" for k in extra},
+                               f"{head} (randomised)": "random"}
+    report.original = hr
+    report.learnt = causal_learnt(report) if causal else {}
     report.answer = answer_paragraphs(report)
+    report.plain_paragraphs = len(causal_paragraphs(report))
     report.seconds = time.perf_counter() - t0
     report.timings["compute_seconds"] = report.seconds
     if out_dir is not None:

@@ -135,9 +135,71 @@ def _checks_table(w) -> str:
                    "randomisation test"), rows)
 
 
+def _causal_table(w, report) -> str:
+    """Every intervention on the window's block: the figure per model (explained models, control, random copy),
+    bicubic's, and whether the headline model's effect differs from the control's / the random copy's over all
+    windows (95 % intervals, :func:`explain.probes.causal.compare_effects`)."""
+    labels = list(w.causal)
+    if not labels:
+        return ""
+    first = w.causal[labels[0]]
+    with_original = first.has_original
+    fmt = (lambda x: _num(x, "{:+.2f}")) if with_original else (lambda x: _pct(x))
+    roles = report.causal_roles
+    header = ["intervention", *(f"{lab} ({roles.get(lab, 'explained')})" for lab in labels), "bicubic"]
+    learnt = {role: comp for role, (_, comp) in report.learnt.items()}
+    for role in learnt:
+        header.append(f"{report.headline_model} ≠ {role}? (all windows)")
+    rows = []
+    for name, eff in first.effects.items():
+        cells = [f"<code>{_e(name)}</code><br><span class=\"note\">{_e(eff.description)}</span>"]
+        for lab in labels:
+            e = w.causal[lab].effects.get(name)
+            text = "—" if e is None else fmt(e.figure)
+            if e is not None and e.interval is not None:
+                text += f"<br><span class=\"note\">draws {fmt(e.interval[0])} … {fmt(e.interval[1])}</span>"
+            cells.append(text)
+        b = first.effects[name]
+        cells.append(fmt(b.db_lost_bicubic if with_original else b.change_bicubic))
+        for comp in learnt.values():
+            c = comp.get(name)
+            cells.append("—" if c is None else
+                         f'<span class="{"pass" if c.differs else "fail"}">{"yes" if c.differs else "no"}</span> '
+                         f"{fmt(c.difference)} [{fmt(c.interval[0])}, {fmt(c.interval[1])}]")
+        rows.append(cells)
+    return _table(header, rows)
+
+
+def _causal_section(w, report, names) -> str:
+    if not w.causal:
+        return ""
+    first = next(iter(w.causal.values()))
+    what = ("dB lost: PSNR-Y of the block's 32×32 output (at ×4) against the original, before minus after (positive: "
+            "detail lost)" if first.has_original else
+            "relative change ‖y′ − y‖ / ‖y‖ of the block's output (no original given: pass --original for dB)")
+    gain = ""
+    head = w.causal.get(report.headline_model)
+    if head is not None and head.gain_db is not None:
+        gain = (f" Before any edit, {_e(report.headline_model)} beats bicubic on this block by "
+                f"{head.gain_db:+.2f} dB (PSNR-Y {head.psnr_model:.2f} against {head.psnr_bicubic:.2f} dB).")
+    return f"""<h3>Causal clues: take each clue away and measure what the block loses</h3>
+<p>Edits of the decoded JPEG's blockwise 8×8 DCT (Y, Cb, Cr at full resolution) in the block and its 8 neighbours,
+decoded back, clipped to [0, 1] and run through each model on the block's exact receptive crop. Figures: {what}.
+The last columns test, over all explained windows, whether {_e(report.headline_model)}'s effect differs from the
+control's and from its weight-randomised copy's (difference and 95 % paired bootstrap interval over 4×4-pixel output
+tiles).{gain}</p>
+{_causal_table(w, report)}<img src="{names['causal']}" alt="causal clues">"""
+
+
 def render_html(report, files) -> str:
     f = report.facts
-    answer = "".join(f"<p>{_e(p)}</p>" for p in report.answer)
+    k = report.plain_paragraphs
+    first_picture = ""
+    if k and report.windows and report.headline_model in report.windows[0].causal:
+        first_picture = (f'<img src="{figure_names(report.windows[0].index)["causal"]}" '
+                         'alt="the block and its neighbours coloured by causal effect">')
+    answer = ("".join(f"<p>{_e(p)}</p>" for p in report.answer[:k]) + first_picture
+              + "".join(f"<p>{_e(p)}</p>" for p in report.answer[k:]))
     models = "".join(f"<li><b>{_e(n)}</b>: {_e(s)}</li>" for n, s in report.model_status.items())
     notes = "".join(f"<li>{_e(n)}</li>" for n in f.notes)
     parts = [f"""<!doctype html><html><head><meta charset="utf-8"><title>liif-explain: {_e(f.source)}</title>
@@ -165,6 +227,7 @@ cols {w.window_lr[1]}–{w.window_lr[1] + w.window_lr[3] - 1};
 explained block rows {r0}–{r1 - 1}, cols {c0}–{c1 - 1}; blockiness {_num(w.blockiness, '{:.4g}')}.
 The model outputs are computed exactly on each window's receptive field (the same pixels a full upscale gives).</p>
 <img src="{names['outputs']}" alt="window outputs">
+{_causal_section(w, report, names)}
 <h3>Spatial clue: where the evidence lies</h3>
 <p>LAM (Gu &amp; Dong 2021) of LAM's detail detector (Sobel gradient magnitude summed over the block's output),
 {report.params['lam_steps']} blur-path steps; shares of |attribution|. IG: integrated gradients from the coarser

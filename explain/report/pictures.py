@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..figures.causal import plot_causal
 from ..figures.clues import (
     plot_channel_clue,
     plot_ensemble_latent,
@@ -25,7 +26,7 @@ def _save(fig, folder: Path, name: str, files: list[str]) -> None:
 def figure_names(k: int) -> dict[str, str]:
     """File names of window ``k``'s figures."""
     return {kind: f"window{k}_{kind}.png" for kind in ("outputs", "spatial", "frequency", "frequency_ig", "channel",
-                                                       "ensemble_latent")}
+                                                       "ensemble_latent", "causal")}
 
 
 def make_figures(report, folder: Path) -> list[str]:
@@ -46,4 +47,8 @@ def make_figures(report, folder: Path) -> list[str]:
         _save(plot_channel_clue(w.clues), folder, names["channel"], files)
         _save(plot_ensemble_latent(w.maps, w.window_lr, w.block_box, facts.grid_phase), folder,
               names["ensemble_latent"], files)
+        if report.headline_model in w.causal:
+            _save(plot_causal(w.causal[report.headline_model],
+                              title=f"window {w.index}, {report.headline_model}: take each block's fine patterns "
+                                    "(AC) away"), folder, names["causal"], files)
     return files

@@ -53,22 +53,42 @@ def coefficient_words(entry: dict) -> str:
     return f"the {name} coefficient of {where} ({entry['component']})"
 
 
+NAN = float("nan")
+METHOD_WORDS = {"lam": "the spatial shares (LAM)", "ig": "the integrated-gradient shares from the coarser JPEG",
+                "channel": "the channel shares (integrated gradients)"}
+
+
 def _model_numbers(windows, name) -> dict:
+    """Per block, the figures the words quote; a figure of a path method whose completeness gap stayed above
+    :data:`explain.probes.clues.GAP_LIMIT` is NaN (kept out of the answer)."""
     cs = [w.clues[name] for w in windows]
-    sp = [c.spatial.lam.block_shares for c in cs]
+    sp = [c.spatial.lam.block_shares if c.trusted("lam") else {} for c in cs]
     gn = [c.frequency.gradient_x_coefficient.band_shares("neighbours") for c in cs]
-    ig = [c.frequency.integrated_gradients for c in cs]
+    ig = [c.frequency.integrated_gradients if c.trusted("ig") else None for c in cs]
+    ch = [c.channel if c.trusted("channel") else None for c in cs]
     return {
-        "own": [s["own"] for s in sp], "neighbours": [s["neighbours"] for s in sp],
-        "beyond": [s["beyond"] for s in sp], "enrichment": [s["boundary_enrichment"] for s in sp],
+        "own": [s.get("own", NAN) for s in sp], "neighbours": [s.get("neighbours", NAN) for s in sp],
+        "beyond": [s.get("beyond", NAN) for s in sp], "enrichment": [s.get("boundary_enrichment", NAN) for s in sp],
         "n_dc": [g["dc"] for g in gn], "n_low": [g["low_ac"] for g in gn], "n_high": [g["high_ac"] for g in gn],
-        "ig_neighbours": [m.ring_shares()["neighbours"] for m in ig],
-        "ig_low": [m.band_shares()["low_ac"] for m in ig], "ig_high": [m.band_shares()["high_ac"] for m in ig],
-        "ig_dc": [m.band_shares()["dc"] for m in ig],
-        "colour_from_luma": [c.channel.colour_from_luma for c in cs],
-        "luma_from_luma": [c.channel.luma_from_luma for c in cs],
+        "ig_neighbours": [m.ring_shares()["neighbours"] if m else NAN for m in ig],
+        "ig_low": [m.band_shares()["low_ac"] if m else NAN for m in ig],
+        "ig_high": [m.band_shares()["high_ac"] if m else NAN for m in ig],
+        "ig_dc": [m.band_shares()["dc"] if m else NAN for m in ig],
+        "colour_from_luma": [c.colour_from_luma if c else NAN for c in ch],
+        "luma_from_luma": [c.luma_from_luma if c else NAN for c in ch],
         "top": cs[0].frequency.gradient_x_coefficient.top_coefficients(1, "neighbours"),
+        "withheld": {k: sum(not c.trusted(k) for c in cs) for k in METHOD_WORDS},
     }
+
+
+def withheld_sentence(x: dict, n_blocks: int) -> str:
+    """Which path methods were kept out of the figures above, and on how many blocks ("" when none)."""
+    parts = [f"{METHOD_WORDS[k]} on {v} of {n_blocks} block{'s' if n_blocks > 1 else ''}"
+             for k, v in x["withheld"].items() if v]
+    if not parts:
+        return ""
+    return (" Kept out of these figures because their attributions did not add up to the output's change "
+            "(completeness gap above 5 % even with 4× the path steps): " + "; ".join(parts) + ".")
 
 
 def _band_sentence(dc, low, high) -> str:
@@ -86,10 +106,13 @@ def _band_sentence(dc, low, high) -> str:
 def answer_paragraphs(report) -> list[str]:
     """The paragraphs at the top of the report: the file, the answer for the headline model, the other models,
     and which clues to trust."""
+    from .causal_words import causal_paragraphs
+
     facts = report.facts
     windows = report.windows
     m = report.headline_model
-    out = []
+    causal = causal_paragraphs(report)
+    out = list(causal)
     file_text = f"The file: {facts.summary()}."
     if facts.notes:
         file_text += " " + " ".join(n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in facts.notes)
@@ -102,7 +125,8 @@ def answer_paragraphs(report) -> list[str]:
     if not facts.has_grid:
         which += " (on a nominal 8×8 grid: this image shows no JPEG grid)"
     x = _model_numbers(windows, m)
-    text = (f"The answer: to rebuild {which} at ×{report.scale:g}, {m} drew {pct(_mean(x['own']))} of its evidence "
+    lead = "In detail, from the gradients" if causal else "The answer"
+    text = (f"{lead}: to rebuild {which} at ×{report.scale:g}, {m} drew {pct(_mean(x['own']))} of its evidence "
             f"(LAM) from the block itself, {pct(_mean(x['neighbours']))} from its 8 neighbouring blocks"
             f"{_range(x['neighbours'])} and {pct(_mean(x['beyond']))} from farther away; pixels on block edges "
             f"carried {_mean(x['enrichment']):.1f}× their share of the area. ")
@@ -121,6 +145,7 @@ def answer_paragraphs(report) -> list[str]:
         text += (f"It rebuilt {pct(_mean(x['colour_from_luma']))} of the colour detail (Cb, Cr) from luma"
                  f"{_range(x['colour_from_luma'])}, and {pct(_mean(x['luma_from_luma']))} of the luma detail "
                  "from luma.")
+    text += withheld_sentence(x, len(windows))
     out.append(text)
 
     others = [name for name in report.models if name != m]
