@@ -44,6 +44,12 @@ from PIL import Image, JpegImagePlugin, UnidentifiedImageError
 from .images import DEFAULT_IMAGES, load_image
 
 BLOCK = 8
+# The coding process a frame header (SOFn marker, ITU-T T.81 Table B.1) declares.
+CODING_PROCESS = {0xC0: "baseline", 0xC1: "extended sequential", 0xC2: "progressive", 0xC3: "lossless",
+                  0xC5: "differential sequential", 0xC6: "differential progressive", 0xC7: "differential lossless",
+                  0xC9: "extended sequential arithmetic-coded", 0xCA: "progressive arithmetic-coded",
+                  0xCB: "lossless arithmetic-coded", 0xCD: "differential sequential arithmetic-coded",
+                  0xCE: "differential progressive arithmetic-coded", 0xCF: "differential lossless arithmetic-coded"}
 MAX_PIXELS = 50_000_000  # 50 MP: far above the 1–4 MP photos explain is made for; larger headers are refused
 
 # ITU-T T.81 Annex K, Table K.1 (luminance) and K.2 (chrominance), natural (row-major) order: row = vertical
@@ -216,7 +222,9 @@ class JpegFacts:
                     (8·bytes / pixels) of the file, None for non-files.
     is_jpeg:        the file is a JPEG stream. For JPEGs: ``quality`` (luma estimate, :class:`QualityEstimate`),
                     ``chroma_quality``, ``subsampling`` ("4:4:4", "4:2:2", "4:2:0", "4:4:0", "4:1:1",
-                    "grayscale" or "other h×v"), ``progressive``, ``components`` and ``colour_model``
+                    "grayscale" or "other h×v"), ``progressive``, ``coding`` (the process its SOF marker
+                    declares: "baseline", "progressive", "extended sequential arithmetic-coded", …, see
+                    :data:`CODING_PROCESS`), ``sample_bits`` (8 or 12), ``components`` and ``colour_model``
                     ("YCbCr", "grayscale", "CMYK", "YCCK" or "RGB"), ``quant_tables`` {table id: (8, 8) natural
                     order}, ``header_phase`` (the file's own grid after the EXIF orientation).
     grid:           :class:`GridEstimate` from the pixels; ``grid_phase`` the phase every probe should use: the
@@ -246,6 +254,8 @@ class JpegFacts:
     header_phase: tuple[int, int] | None = None
     orientation: int = 1
     mode: str | None = None
+    coding: str | None = None
+    sample_bits: int | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -266,11 +276,12 @@ class JpegFacts:
         q = self.quality
         qtext = (f"quality ≈ {q.quality}" + ("" if q.exact else " (nearest IJG quality; the tables are not "
                                                "libjpeg's)") if q is not None else "quality unknown")
-        coding = "progressive" if self.progressive else "baseline"
+        coding = self.coding or ("progressive" if self.progressive else "baseline")
         size_text = f", {self.file_bytes:,} bytes ({self.bpp:.2f} bits per pixel)" if self.file_bytes else ""
         grid = (f"grid seen in the pixels at phase {self.grid_phase}" if self.grid is not None and self.grid.found
                 else f"grid too faint to see in the pixels, taken at the file's phase {self.grid_phase}")
-        return f"a {coding} JPEG, {size}, {qtext}, chroma {self.subsampling}{size_text}; {grid}"
+        article = "an" if coding[0] in "aeiou" else "a"
+        return f"{article} {coding} JPEG, {size}, {qtext}, chroma {self.subsampling}{size_text}; {grid}"
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -282,6 +293,39 @@ class JpegFacts:
                          "found": self.grid.found}
         d["summary"] = self.summary()
         return _json_safe(d)
+
+
+def frame_header(data: bytes) -> tuple[int, int] | None:
+    """(SOFn marker, sample precision in bits) of a JPEG stream's first frame header, or None when ``data`` is not a
+    JPEG stream or has none. Walks the marker segments from SOI (ITU-T T.81, Annex B)."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # no length
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2: i + 4], "big")
+        if marker in CODING_PROCESS:
+            return (marker, data[i + 4]) if i + 4 < len(data) else None
+        if marker == 0xDA or length < 2:  # scan data before any frame header: malformed
+            return None
+        i += 2 + length
+    return None
+
+
+def _file_frame_header(path: Path) -> tuple[int, int] | None:
+    try:
+        with open(path, "rb") as fh:
+            return frame_header(fh.read(1 << 20))
+    except OSError:
+        return None
 
 
 def _json_safe(obj):
@@ -384,6 +428,10 @@ def read_photo(source, min_side: int = 24) -> Photo:
         raise ValueError(f"{text!r} declares more pixels than is safe to decode (a decompression bomb?): "
                          f"{exc}") from None
     except UnidentifiedImageError:
+        header = _file_frame_header(path)
+        if header is not None and header[1] != 8:
+            raise ValueError(f"{text!r} is a {header[1]}-bit JPEG ({CODING_PROCESS[header[0]]}), which Pillow cannot "
+                             "decode: convert it to an 8-bit JPEG or a PNG first") from None
         raise ValueError(f"{text!r} is not an image file Pillow can read") from None
     except OSError as exc:
         raise ValueError(f"cannot open {text!r}: {exc}") from None
@@ -398,6 +446,9 @@ def read_photo(source, min_side: int = 24) -> Photo:
         facts.file_bytes = path.stat().st_size
         if is_jpeg:
             _jpeg_header_facts(im, facts, notes)
+            header = _file_frame_header(path)
+            if header is not None:
+                facts.coding, facts.sample_bits = CODING_PROCESS[header[0]], int(header[1])
         try:
             orientation = int(im.getexif().get(0x0112, 1) or 1)
         except Exception:  # a damaged EXIF block: ignore it, as viewers do
@@ -409,6 +460,10 @@ def read_photo(source, min_side: int = 24) -> Photo:
             msg = str(exc)
             if "truncated" in msg:
                 raise ValueError(f"{text!r} is truncated: the file ends before the image data does ({msg})") from None
+            header = _file_frame_header(path) if is_jpeg else None
+            if header is not None and header[0] in (0xC3, 0xC7, 0xCB, 0xCF):
+                raise ValueError(f"{text!r} is a {CODING_PROCESS[header[0]]} JPEG, which Pillow cannot decode: "
+                                 "convert it to a PNG first") from None
             raise ValueError(f"cannot decode {text!r}: {msg}") from None
         except (SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             raise ValueError(f"cannot decode {text!r}: {exc}") from None

@@ -15,6 +15,7 @@ from explain.jpeg_facts import (
     MAX_PIXELS,
     detect_grid,
     estimate_quality,
+    frame_header,
     header_phase,
     ijg_table,
     read_photo,
@@ -83,6 +84,39 @@ def test_subsampling_422_and_progressive(tmp_path, photo_u8):
     assert facts.subsampling == "4:2:2" and facts.progressive is True
     assert facts.chroma_factor == (1, 2)
     assert any("progressive" in n for n in facts.notes)
+
+
+def _with_frame_header(data: bytes, marker: int, bits: int = 8) -> bytes:
+    """A Pillow JPEG whose SOF0 frame header is rewritten to ``marker`` with ``bits`` of sample precision."""
+    i = data.index(b"\xff\xc0")
+    out = bytearray(data)
+    out[i + 1], out[i + 4] = marker, bits
+    return bytes(out)
+
+
+def test_coding_process_is_named_from_the_frame_header(tmp_path, photo_u8):
+    base = tmp_path / "base.jpg"
+    _jpeg(base, photo_u8, quality=50)
+    data = base.read_bytes()
+    assert frame_header(data) == (0xC0, 8) and frame_header(b"\x89PNG....") is None
+    assert read_photo(base).facts.coding == "baseline"
+    assert read_photo(base).facts.summary().startswith("a baseline JPEG")
+    prog = read_photo(_jpeg(tmp_path / "p.jpg", photo_u8, quality=50, progressive=True)).facts
+    assert prog.coding == "progressive" and prog.summary().startswith("a progressive JPEG")
+    # an arithmetic-coded frame header (libjpeg's testimgari.jpg is SOF9) is named as such, not "baseline"
+    ari = tmp_path / "ari.jpg"
+    ari.write_bytes(_with_frame_header(data, 0xC9))
+    facts = read_photo(ari).facts
+    assert facts.coding == "extended sequential arithmetic-coded" and facts.sample_bits == 8
+    assert facts.summary().startswith("an extended sequential arithmetic-coded JPEG")
+
+
+def test_a_12_bit_jpeg_is_named_as_such(tmp_path, photo_u8):
+    base = _jpeg(tmp_path / "base.jpg", photo_u8, quality=50)
+    deep = tmp_path / "deep.jpg"
+    deep.write_bytes(_with_frame_header(base.read_bytes(), 0xC1, bits=12))
+    with pytest.raises(ValueError, match="is a 12-bit JPEG \\(extended sequential\\), which Pillow cannot decode"):
+        read_photo(deep)
 
 
 # ------------------------------------------------------------------------------------------------------ grid

@@ -51,7 +51,9 @@ def _facts_table(f) -> str:
                             f"{q.continuous:.1f}")))
         if f.chroma_quality is not None:
             rows.append(("quality (chroma table)", f"{f.chroma_quality.quality}"))
-        rows += [("chroma subsampling", _e(f.subsampling)), ("coding", "progressive" if f.progressive else "baseline"),
+        coding = _e(f.coding or ("progressive" if f.progressive else "baseline"))
+        rows += [("chroma subsampling", _e(f.subsampling)),
+                 ("coding", coding + (f", {f.sample_bits}-bit samples" if f.sample_bits else "")),
                  ("components", f"{f.components} ({_e(f.colour_model)})"),
                  ("file's own grid phase", _e(f.header_phase))]
     if f.orientation != 1:
