@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -28,11 +28,14 @@
 # 1. compresses the image (bicubic downscale ×`scale`, JPEG at `quality`), or takes your JPEG as it is
 #    (`quality = "as is"`; then nothing can be measured against a clean original, and those steps say so);
 # 2. upscales it back with LIIF and with bicubic and measures the whole-image quality;
-# 3. **answers**: `explain.headline.explain_jpeg` finds the blockiest 8×8 blocks of the JPEG and explains each
-#    with the clue taxonomy (`explain.probes.clues`: spatial, frequency and channel clues, each with its
-#    faithfulness checks) and says the answer in words made from those numbers — the very computation of
-#    `liif-explain tour` and `liif-explain explain`, so with the default parameters this notebook prints the
-#    tour's answer and numbers;
+# 3. **answers**: `explain.headline.explain_jpeg` finds the blockiest 8×8 blocks of the JPEG and explains each,
+#    first causally — each clue is taken away and what the rebuilt block loses is measured, in dB against the
+#    original (`explain.probes.causal`) — then with the clue taxonomy (`explain.probes.clues`: spatial,
+#    frequency and channel clues, each with its faithfulness checks), and says the answer in words made from
+#    those numbers — the very computation of `liif-explain tour` and `liif-explain explain`, so with the
+#    default parameters this notebook prints the tour's answer and numbers;
+# 3b. shows the causal clues of window 1 as a picture, and lets you take a neighbouring block's patterns away
+#    with a click;
 # 4. shows the explained windows and the blocking each output leaves there;
 # 5. shows the clues of the first window;
 # 6. looks at the local ensemble and the latent features there;
@@ -135,6 +138,29 @@ print(numbers_table(report))
 p = report.params
 print(f"\n{p['lam_steps']} LAM steps, {p['ig_steps']} integrated-gradient nodes, coarser-JPEG baseline at quality "
       f"{p['baseline_quality']}; {report.seconds:.0f} s")
+
+# %% [markdown]
+# ## 3b. Take a clue away
+#
+# The answer above leads with the causal clues: the decoded JPEG's blockwise DCT is edited around the explained
+# block (a neighbour's fine patterns, its AC coefficients, set to zero with the average colour kept; the same
+# for all 8 neighbours, only their lowest or higher frequencies, the colour components, …), decoded back and
+# upscaled again, and the block's output is compared with the original before and after (dB of PSNR-Y lost;
+# without an original, the relative change). A network with random weights has no detail to lose, so these are
+# figures about what the model learnt. The picture colours the block's 8 neighbours by what erasing each one
+# costs. Below it, click a neighbouring block on the LR image (JupyterLab with ipympl) to erase it and see the
+# rebuilt block before and after; a click farther away explains the block there.
+
+# %%
+from explain.figures import plot_causal
+from explain.widgets import CausalView
+
+cz = report.windows[0].causal[focus]
+display(plot_causal(cz))
+causal_view = CausalView({focus: models[focus]}, sc.lr, scale=sc.scale, block=report.windows[0].block,
+                         grid_phase=tuple(report.facts.grid_phase), original=original,
+                         baseline_quality=p["baseline_quality"], draws=4 if S.quick else 16)
+display(causal_view)
 
 # %% [markdown]
 # ## 4. The explained windows

@@ -195,3 +195,24 @@ def test_untrustworthy_path_methods_are_kept_out_of_the_answer(scene, tiny_model
     text = " ".join(rep.answer)
     assert "Kept out of these figures" in text and "n/a of its evidence (LAM)" in text
     assert all(k.trustworthy is False for k in c.checks if "integrated" in k.clue or "LAM" in k.clue)
+
+
+def test_causal_view_erases_the_clicked_neighbour(scene, tiny_model):
+    from explain.widgets import CausalView
+
+    hr, lr, _ = scene
+    view = CausalView({"tiny": tiny_model}, lr, scale=2, block=(20, 20), original=hr, draws=1, click=False,
+                      render=False)
+    assert view.block_box == ((16, 24), (16, 24)) and view.value("erase") == "neighbours_ac"
+    first = view.result
+    view.pick(10, 27)  # the block above-right of the explained one
+    assert view.value("erase") == "neighbour_above_right" and view.result is first  # memoised, not recomputed
+    assert "dB" in view.figure.axes[1].get_title() and "neighbour_above_right" in view.text
+    view.pick(20, 20)
+    assert view.value("erase") == "own_ac"
+    view.pick(44, 4)  # far away: explain that block instead
+    assert view.block_box == ((40, 48), (0, 8)) and view.result is not first
+    view.set(erase="neighbour_below")  # outside the image there: the error is shown, the old result kept
+    assert view.error and "outside the image" in view.error
+    with pytest.raises(ValueError, match="scale × the image"):
+        CausalView({"tiny": tiny_model}, lr, scale=2, original=hr[:-2], click=False, render=False)

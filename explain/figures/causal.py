@@ -74,4 +74,45 @@ def _key(offset) -> str:
     return NEIGHBOURS[tuple(offset)]
 
 
-__all__ = ["plot_causal"]
+
+def plot_intervention(c, name: str, title: str | None = None):
+    """The block's output before and after one intervention ``name`` (see
+    :data:`explain.probes.causal.INTERVENTIONS`), their difference, and the original when known; the panel titles
+    carry the figures (PSNR-Y against the original, or the relative change).
+
+    c: :class:`explain.probes.causal.CausalClues` with ``outputs_after`` kept. Returns a matplotlib Figure.
+    """
+    if name not in c.outputs_after:
+        raise ValueError(f"no output kept for intervention {name!r}; have {sorted(c.outputs_after)}")
+    e = c.effects[name]
+    before, after = c.output.astype(np.float64), c.outputs_after[name].astype(np.float64)
+    diff = np.abs(after - before).mean(-1)
+    panels = 4 if c.original is not None else 3
+    fig = plt.figure(figsize=(2.9 * panels + 0.8, 3.6), layout="constrained")
+    axes = fig.subplots(1, panels)
+    hh, ww = before.shape[:2]
+    extent = (0, ww, hh, 0)
+    if c.has_original:
+        t_before = f"before: PSNR-Y {c.psnr_model:.2f} dB"
+        t_after = f"after: PSNR-Y {c.psnr_model - e.db_lost_model:.2f} dB ({-e.db_lost_model:+.2f} dB)"
+    else:
+        t_before, t_after = "before", f"after: changed by {100 * e.change_model:.1f} %"
+    axes[0].imshow(np.clip(before, 0, 1), extent=extent, interpolation="nearest")
+    axes[0].set_title(t_before, fontsize=9)
+    axes[1].imshow(np.clip(after, 0, 1), extent=extent, interpolation="nearest")
+    axes[1].set_title(t_after, fontsize=9)
+    im = axes[2].imshow(diff, cmap="magma", extent=extent, interpolation="nearest", vmin=0)
+    axes[2].set_title("|after − before| (mean over R, G, B)", fontsize=9)
+    cb = fig.colorbar(im, ax=axes[2], shrink=0.8)
+    cb.set_label("intensity change ([0, 1] units)", fontsize=8)
+    if c.original is not None:
+        axes[3].imshow(np.clip(c.original, 0, 1), extent=extent, interpolation="nearest")
+        axes[3].set_title("the original", fontsize=9)
+    for ax in axes:
+        ax.set_xlabel("HR column in the block (px)", fontsize=8)
+        ax.set_ylabel("HR row in the block (px)", fontsize=8)
+    fig.suptitle(title or f"{c.model}: {e.description}", fontsize=10)
+    return fig
+
+
+__all__ = ["plot_causal", "plot_intervention"]

@@ -9,19 +9,21 @@ are cached per (model, image) in a shared :class:`FeatureCache`, so moving a win
     EnsembleView     region / model → the four ensemble weights, predictions, disagreement
     ScaleView        scale slider → LIIF vs bicubic at any scale
     CodecView        codec / quality / bit rate / window → decoded LR, artefacts, upscales, attribution statistics
+    CausalView       block / clue to erase (a click on a neighbouring block) → the block's output before and after
 
-The attribution, ensemble and codec views also take a click on their image to move the window (ipympl, in the
+The attribution, ensemble, codec and causal views also take a click on their image to move the window (ipympl, in the
 ``lab`` extra; :class:`WindowPicker`). Every view displays a static snapshot of its initial state too.
 Rate–distortion curves (no widget) are :mod:`explain.studies.rate_distortion`.
 """
 
 from .attribution import AttributionView
 from .cache import FeatureCache, default_cache, image_hash
+from .causal import CausalView
 from .codecs import CodecView
 from .ensemble import EnsembleView
 from .latent import LatentView
 from .pick import WindowPicker, ipympl_available
 from .scale import ScaleView
 
-__all__ = ["AttributionView", "LatentView", "EnsembleView", "ScaleView", "CodecView", "FeatureCache",
+__all__ = ["AttributionView", "CausalView", "LatentView", "EnsembleView", "ScaleView", "CodecView", "FeatureCache",
            "default_cache", "image_hash", "ipympl_available", "WindowPicker"]
