@@ -216,3 +216,34 @@ def test_causal_view_erases_the_clicked_neighbour(scene, tiny_model):
     assert view.error and "outside the image" in view.error
     with pytest.raises(ValueError, match="scale × the image"):
         CausalView({"tiny": tiny_model}, lr, scale=2, original=hr[:-2], click=False, render=False)
+
+
+def test_the_report_compares_the_model_with_its_control_and_a_random_copy(scene, make_tiny_model):
+    import json
+
+    from explain.report import explain_photo
+
+    hr, _, photo = scene
+    twin, control = make_tiny_model(seed=1), make_tiny_model(seed=2)
+    twin.name, control.name = "tiny-jpeg", "tiny-clean"
+    rep = explain_photo(photo, None, models=[twin], scale=2, windows=2, lam_steps=2, ig_steps=2, randomise="none",
+                        progress=False, original=hr, control=control, draws=2)
+    assert rep.causal_roles == {"tiny-jpeg": "explained", "tiny-jpeg (randomised)": "random", "tiny-clean": "control"}
+    assert set(rep.learnt) == {"control", "random"}
+    d = json.loads(json.dumps(rep.to_dict(), allow_nan=False))
+    assert set(d["windows"][0]["causal"]) == {"tiny-jpeg", "tiny-clean", "tiny-jpeg (randomised)"}
+    nb = d["causal_learnt"]["control"]["interventions"]["neighbours_ac"]
+    mine = np.mean([w["causal"]["tiny-jpeg"]["interventions"]["neighbours_ac"]["db_lost_model"]
+                    for w in d["windows"]])
+    assert nb["first"] == pytest.approx(mine, abs=1e-6) and nb["figure"] == "db_lost"
+    plain = rep.answer[0]
+    assert plain.startswith("In plain words:") and "dB (decibels)" in plain
+    assert f"{mine:.2f} dB" in plain
+    assert "Its control tiny-clean" in rep.answer[1] and "random weights" in rep.answer[1]
+    # an explained control is compared too, and a report without causal clues has none
+    both = explain_photo(photo, None, models=[twin, control], windows=1, lam_steps=2, ig_steps=2,
+                         randomise="none", progress=False, control="tiny-clean", draws=1)
+    assert both.causal_roles["tiny-clean"] == "control" and "control" in both.learnt
+    off = explain_photo(photo, None, models=[twin], windows=1, lam_steps=2, ig_steps=2, randomise="none",
+                        progress=False, causal=False)
+    assert not off.windows[0].causal and off.answer[0].startswith("The file:")

@@ -337,19 +337,22 @@ def _original(original, out_size) -> np.ndarray | None:
     return hr
 
 
-def _control(control, names: list[str], found: dict) -> dict[str, ImplicitSR]:
-    """{label: model} of the control the causal clues compare the headline model with (empty for none)."""
+def _control(control, names: list[str], found: dict) -> tuple[str | None, dict[str, ImplicitSR]]:
+    """(label of the control the causal clues compare the headline model with, or None; {label: model} of it when
+    it is not among the explained models, else empty)."""
     if control is None or control is False:
-        return {}
+        return None, {}
     if isinstance(control, str) and control == "auto":
         spec = CONTROLS.get(_headline(names))
-        if spec is None or spec in names:
-            return {}
+        if spec is None:
+            return None, {}
         control = spec
+    if isinstance(control, str) and control in found:
+        return control, {}
     label, model = next(iter(resolve_models([control]).items()))
     if label in found:
-        return {}
-    return {label: model}
+        return label, {}
+    return label, {label: model}
 
 
 def causal_learnt(report) -> dict:
@@ -411,7 +414,7 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     found = resolve_models(DEFAULT_MODELS if models is None else models)
     names = list(found)
     hr = _original(original, out_size) if causal else None
-    extra = _control(control, names, found) if causal else {}
+    control_label, extra = _control(control, names, found) if causal else (None, {})
     h, w = image.shape[:2]
     phase = tuple(int(p) for p in facts.grid_phase)
     if blocks:
@@ -497,8 +500,9 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                                    "cpu_count": os.cpu_count()})
     if causal:
         head = report.headline_model
-        report.causal_roles = {**{n: "explained" for n in names}, **{k: "control" for k in extra},
-                               f"{head} (randomised)": "random"}
+        report.causal_roles = {**{n: "explained" for n in names}, f"{head} (randomised)": "random"}
+        if control_label is not None and control_label != head:
+            report.causal_roles[control_label] = "control"
     report.original = hr
     report.learnt = causal_learnt(report) if causal else {}
     report.answer = answer_paragraphs(report)
