@@ -8,7 +8,8 @@ Per image: the original cropped to a multiple of 8·scale, PIL-bicubic downscale
 (largest Y MSE of the block's output against the original); on each,
 :func:`explain.probes.causal.causal_clues` for every model and for the weight-randomised copy of the first. Prints,
 per intervention and model, the mean change of the block's PSNR-Y (after − before; negative = detail lost) over all
-blocks ± the 95 % half-width (1.96 standard errors), and the model's own gain over bicubic on those blocks.
+blocks ± the 95 % half-width (1.96 standard errors), and the model's own gain over bicubic on those blocks; then the
+first model's change minus each other model's, paired over the same blocks.
 """
 
 from __future__ import annotations
@@ -96,6 +97,19 @@ def main(argv=None) -> dict:
     for key in ROWS:
         print(f"| {key} | " + " | ".join(cell(key, n) for n in names) + " |")
     print("| the model's gain over bicubic | " + " | ".join(cell("gain_db", n) for n in names) + " |")
+    # Paired over the same blocks: the first model's change minus each other model's (mean ± 95 % half-width).
+    print(f"\npaired differences, {first} − other (dB; a negative number: {first} loses more)")
+    print("| intervention | " + " | ".join(names[1:]) + " |")
+    print("|---|" + "---|" * (len(names) - 1))
+    mine = [r for r in rows if r["model"] == first]
+    for key in (*ROWS, "gain_db"):
+        cells = []
+        for name in names[1:]:
+            theirs = [r for r in rows if r["model"] == name]
+            d = np.array([a[key] - b[key] for a, b in zip(mine, theirs)], dtype=np.float64)
+            cells.append(f"{d.mean():+.2f} ± {1.96 * d.std(ddof=1) / np.sqrt(len(d)):.2f}" if len(d) > 1
+                         else f"{d.mean():+.2f}")
+        print(f"| {key} | " + " | ".join(cells) + " |")
     out = {"rows": rows, "seconds": seconds, "settings": vars(args)}
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,7 @@ RUN_TIMEOUT_S = 600  # one notebook's Run All in quick mode (30–90 s here on a
 CHANGE_TIMEOUT_S = 120  # one control change → redrawn image
 # The control each view's check changes (a dropdown, set to another option than the notebook left it at).
 CONTROL = {"Gradient attribution of an SR window": "target", "Latent features": "view", "Local ensemble": "view",
-           "Codecs: decoded LR, artefacts, upscales": "codec"}
+           "Codecs: decoded LR, artefacts, upscales": "codec", "Take a clue away": "erase"}
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -264,6 +264,33 @@ def _check_click(page, name: str, shots: Path, problems: list[str], save: bool) 
         view.screenshot(path=str(shots / f"{Path(name).stem}-after-click.png"))
 
 
+def _dropdowns(view) -> list[str]:
+    """The values of a view's dropdowns."""
+    return [d.input_value() for d in view.locator(".widget-dropdown select").all()]
+
+
+def _check_causal_click(page, name: str, shots: Path, problems: list[str], save: bool) -> None:
+    """One click on the causal view's LR image: every click inside the image changes what is shown — a
+    neighbouring block is erased ("erase" changes), the explained block's own AC is erased, or a block farther
+    away becomes the explained one (its row/col sliders change) — and the before/after figure is redrawn."""
+    view = page.locator(".explain-view", has=page.locator(".widget-html b", has_text="Take a clue away")).first
+    canvas = view.locator(".explain-view-picker canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    before = (_readouts(view), _dropdowns(view))
+    image = _image_of(view)
+    page.mouse.click(box["x"] + 0.36 * box["width"], box["y"] + 0.3 * box["height"])
+    try:
+        after = _wait_for(page, lambda: (lambda s: s if s != before else None)((_readouts(view), _dropdowns(view))),
+                          CHANGE_TIMEOUT_S, "the click to erase a block or move the explained block")
+        _wait_for(page, lambda: _image_of(view) not in ("", image), CHANGE_TIMEOUT_S, "the redraw after the click")
+        print(f"causal view: click changed {before} to {after}")
+    except AssertionError as exc:
+        problems.append(f"{name}: click on the causal view's LR image: {exc}")
+    if save:
+        view.screenshot(path=str(shots / f"{Path(name).stem}-causal-after-click.png"))
+
+
 def test_notebooks_in_jupyterlab(tmp_path):
     reason = _missing()
     if reason:
@@ -295,6 +322,8 @@ def test_notebooks_in_jupyterlab(tmp_path):
                         timings[name]["views"] = _check_views(page, name, shots, problems, save)
                         if name.startswith("02"):
                             _check_click(page, name, shots, problems, save)
+                        if name.startswith("00"):
+                            _check_causal_click(page, name, shots, problems, save)
                     except Exception as exc:  # a timeout or a missing element: record it, keep the screenshot
                         problems.append(f"{name}: {type(exc).__name__}: {exc}")
                     problems += [f"{name}: JS console error: {text}" for text in console]
@@ -306,5 +335,5 @@ def test_notebooks_in_jupyterlab(tmp_path):
     finally:
         lab.stop()
     print(f"browser test: {time.monotonic() - started:.0f} s in all; "
-          + ", ".join(f"{n[:2]} {t['run_s']:.0f} s ({t['views']} views)" for n, t in timings.items()))
+          + ", ".join(f"{n[:2]} {t['run_s']:.0f} s ({t.get('views', '?')} views)" for n, t in timings.items()))
     assert not problems, "\n".join(problems) + f"\n(screenshots in {shots}, server log {state / 'jupyterlab.log'})"

@@ -88,7 +88,7 @@ def plot_intervention(c, name: str, title: str | None = None):
     before, after = c.output.astype(np.float64), c.outputs_after[name].astype(np.float64)
     diff = np.abs(after - before).mean(-1)
     panels = 4 if c.original is not None else 3
-    fig = plt.figure(figsize=(2.9 * panels + 0.8, 3.6), layout="constrained")
+    fig = plt.figure(figsize=(2.4 * panels + 0.8, 3.3), layout="constrained")
     axes = fig.subplots(1, panels)
     hh, ww = before.shape[:2]
     extent = (0, ww, hh, 0)
