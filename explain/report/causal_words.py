@@ -139,7 +139,7 @@ def learnt_paragraph(report) -> str | None:
             if nb.differs:
                 how = "more" if nb.difference > 0 else "less"
                 parts.append(f"Its control {label}, trained the same way on clean images, {loses(nb.second)} "
-                             f"when the neighbours' patterns are erased: the JPEG-trained model relies on them {how} "
+                             f"when the neighbours' patterns are erased: {head} relies on them {how} "
                              f"(difference {fmt(nb.difference)}, 95 % interval {fmt(nb.interval[0])} to "
                              f"{fmt(nb.interval[1])}).")
             else:

@@ -177,19 +177,24 @@ def trust_sentence(c) -> str:
         return (f"Faithfulness of {c.model}: the weight-randomisation test was not run; completeness gaps: "
                 + ", ".join(f"{k.clue} {pct(k.completeness_gap)}" for k in c.checks if _owns_gap(k))
                 + ".")
-    good, bad = [], []
+    good, bad, unsure = [], [], []
     for k in c.checks:
         if k.metric.startswith("Spearman"):
             fig = f"ρ = {k.randomisation:.2f}" if k.randomisation is not None and np.isfinite(k.randomisation) \
                 else "ρ n/a"
         else:
             fig = f"shares moved by {k.randomisation:.3f}" if k.randomisation is not None else "n/a"
-        (good if k.passes else bad).append(f"{k.clue} ({fig})")
+        if not k.trustworthy:  # its attributions do not add up: neither verdict means anything
+            unsure.append(f"{k.clue} (completeness gap {pct(k.completeness_gap)})")
+        else:
+            (good if k.passes else bad).append(f"{k.clue} ({fig})")
     text = (f"Which clues to trust ({c.model}, window 1; Adebayo et al. 2018: re-initialise every weight and see "
             "whether the clue changes): ")
     text += ("passes: " + ", ".join(good) if good else "no clue passes")
     if bad:
         text += "; fails: " + ", ".join(bad)
+    if unsure:
+        text += "; not judged, their attributions did not add up even with 4× the path steps: " + ", ".join(unsure)
     r = c.randomised.spatial.lam.block_shares
     text += (f". A randomly initialised network of the same architecture gives {pct(r['own'])} own block / "
              f"{pct(r['neighbours'])} neighbours")
