@@ -132,3 +132,18 @@ def swap_units(target: nn.Module, source: nn.Module, selection, units: WeightUni
                 if name not in covered:
                     p.copy_(theirs[name].to(p.dtype))
     return out
+
+
+def layer_label(param: str) -> str:
+    """A short reader's name of a LIIF weight: "head conv", "res block 8 conv 1", "body end conv" (the
+    convolution closing the encoder's body), "MLP 1" … (other families: the name itself)."""
+    parts = param.removesuffix(".weight").split(".")
+    if parts[:2] == ["encoder", "head"]:
+        return "head conv"
+    if parts[:2] == ["encoder", "body"] and len(parts) == 5 and parts[3] == "body":
+        return f"res block {int(parts[2])} conv {1 if parts[4] == '0' else 2}"
+    if parts[:2] == ["encoder", "body"] and len(parts) == 3:
+        return "body end conv"
+    if parts[:2] == ["imnet", "layers"] and len(parts) == 3:
+        return f"MLP {int(parts[2]) // 2 + 1}"
+    return param.removesuffix(".weight")
