@@ -100,7 +100,9 @@ def test_cache_hit_and_key(result, pair, tmp_cache, monkeypatch):
     monkeypatch.setattr(study_module, "swap_curves", boom)
     again = skill(control, twin, SCORING, EVAL, progress=False)
     assert np.array_equal(again.ig["jpeg"], result.ig["jpeg"]) and np.array_equal(again.gains, result.gains)
-    assert cached_result(control, twin) is not None
+    assert cached_result(control, twin) is not None  # the only result: the newest of any settings
+    assert np.array_equal(cached_result(control, twin, SCORING, EVAL).gains, result.gains)
+    assert cached_result(control, twin, SCORING) is None  # these settings with the default evaluation: none
     # other evaluation settings reuse the scores but not the curves
     monkeypatch.setattr(study_module, "swap_curves", lambda *a, **k: (np.zeros((5, 1, 2, 1)), np.ones((2, 1)),
                                                                      np.zeros((2, 1))))
@@ -220,3 +222,34 @@ def test_cli_runs_on_checkpoints(pair, tmp_path, capsys):
     assert status == 0
     assert (tmp_path / "o" / "ranking.npz").is_file()
     assert "| units swapped |" in capsys.readouterr().out
+
+
+def test_morph_ends_are_twin_and_control(pair, result):
+    from explain.studies.skill.morph import morph, window_output
+    from explain.upscale import upscale
+
+    control, twin = pair
+    lr = np.random.default_rng(2).random((24, 24, 3)).astype(np.float32)
+    outs = morph(twin, control, result.rankings["faig"], [0.0, 0.05, 1.0], lr, (8, 8, 8, 8), 2)
+    assert outs[0.0].shape == (16, 16, 3)
+    assert np.allclose(outs[0.0], upscale(twin, lr, scale=2)[16:32, 16:32], atol=1e-6)
+    assert np.allclose(outs[1.0], window_output(control, lr, (8, 8, 8, 8), 2), atol=1e-6)
+    assert not np.allclose(outs[0.05], outs[0.0])
+    with pytest.raises(ValueError, match="does not fit"):
+        window_output(twin, lr, (20, 20, 8, 8), 2)
+
+
+def test_origin_overlap(pair, result, make_tiny_model):
+    from explain.studies.skill.origin import origin_overlap
+
+    control, twin = pair
+    origin = make_tiny_model(seed=3)
+    got = origin_overlap(origin, control, twin, result, SCORING, fraction=0.05)
+    assert set(got.top) == {"origin→twin", "origin→control", "control→twin"}
+    assert all(got.overlap[(k, k)] == 1.0 for k in got.top)
+    assert all(abs(sum(p.values()) - 1) < 1e-9 for p in got.parts.values())
+    assert np.array_equal(got.top["control→twin"], result.rankings["faig"][:got.count])
+    assert "| origin→twin |" in got.markdown()
+    # the same origin as the control: origin → control is the control itself, origin → twin is control → twin
+    same = origin_overlap(control, control, twin, result, SCORING, fraction=0.05)
+    assert same.overlap[("origin→twin", "control→twin")] == 1.0

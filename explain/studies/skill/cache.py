@@ -18,6 +18,7 @@ import torch
 from ...fileio import atomic_path
 from ...models.weights import cache_dir
 from .results import SkillResult
+from .settings import EvalSettings, ScoringSettings
 
 
 def state_sha256(model) -> str:
@@ -56,8 +57,19 @@ def load_scores(path: Path) -> tuple[dict[str, np.ndarray], dict] | None:
         return ({k[3:]: z[k] for k in z.files if k.startswith("ig_")}, json.loads(str(z["info"])))
 
 
-def cached_result(model_from, model_to) -> SkillResult | None:
-    """The newest cached :class:`SkillResult` for this pair of weights (any settings), or None."""
-    folder = pair_dir(state_sha256(model_from), state_sha256(model_to))
+def cached_result(model_from, model_to, scoring: ScoringSettings | None = None,
+                  evaluation: EvalSettings | None = None) -> SkillResult | None:
+    """The cached :class:`SkillResult` for this pair of weights (loaded models), or None.
+
+    With settings given (either; the other defaults): exactly that result. Without: the result of the default
+    settings (what ``liif-explain skill`` writes) when there is one, else the newest of any settings.
+    """
+    sha_from, sha_to = state_sha256(model_from), state_sha256(model_to)
+    exact = result_path(sha_from, sha_to, (scoring or ScoringSettings()).key(), (evaluation or EvalSettings()).key())
+    if exact.is_file():
+        return SkillResult.load(exact)
+    if scoring is not None or evaluation is not None:
+        return None
+    folder = exact.parent
     files = sorted(folder.glob("result-*.npz"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
     return SkillResult.load(files[-1]) if files else None

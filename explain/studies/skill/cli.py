@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
+from ...fileio import atomic_write_text
+from ...models import load_model
 from .._cli import images_from_args, print_report
 from .files import write_skill
 from .markdown import render_markdown
+from .origin import origin_overlap
 from .results import SkillResult
 from .settings import EVAL_IMAGES, FRACTIONS, SCORING_IMAGES, EvalSettings, ScoringSettings
 from .study import skill
@@ -24,6 +28,7 @@ files written to OUT:
   swap_curves.png             share of the twin's JPEG advantage removed vs %% of units swapped, per ranking
   top_units_per_layer.png     where the top 1 %% sit
   unit_maps.png, block_edge_enrichment.png   what the top units respond to
+  origin.md                   with --origin: FAIG from the common ancestor to the twin and to the control
 
 The scores and the whole result are cached per pair of weight sha256s in <cache>/skill/ (the cache folder is
 $LIIF_EXPLAIN_CACHE, else $XDG_CACHE_HOME/liif-explain, else ~/.cache/liif-explain); --no-cache recomputes.
@@ -55,6 +60,9 @@ def add_arguments(parser) -> None:
                         help="fractions of all units to swap (1 = the control)")
     parser.add_argument("--random-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--view-units", type=int, default=256, help="top spatial units in the enrichment")
+    parser.add_argument("--origin", default=None, metavar="MODEL",
+                        help="also score the paths from this common ancestor (e.g. liif-edsr) to the twin and to "
+                             "the control, and write origin.md: which top units plain extra training changed")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--no-cache", action="store_true", help="recompute and do not write the cache")
     parser.add_argument("--out", default="out/skill")
@@ -75,5 +83,14 @@ def run(args) -> SkillResult:
                               limit=args.limit, view_units=args.view_units)
     result = skill(args.model_from, args.model_to, scoring, evaluation, use_cache=not args.no_cache,
                    progress=not args.no_progress)
-    print_report(render_markdown(result), write_skill(result, args.out))
+    paths = write_skill(result, args.out)
+    text = render_markdown(result)
+    if args.origin:
+        overlap = origin_overlap(args.origin, load_model(args.model_from).eval(), load_model(args.model_to).eval(),
+                                 result, scoring, progress=not args.no_progress)
+        paths["origin"] = Path(args.out) / "origin.md"
+        section = f"## The path from {overlap.origin}\n\n{overlap.markdown()}"
+        atomic_write_text(paths["origin"], section)
+        text += "\n" + section
+    print_report(text, paths)
     return result

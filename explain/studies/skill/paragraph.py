@@ -14,30 +14,48 @@ from .results import SkillResult
 BLOCK = 8
 
 
+PART_WORDS = {"res": "the encoder's residual blocks", "end": "the convolution closing the encoder's body",
+              "head": "the encoder's first convolution", "mlp": "the MLP decoder"}
+
+
+def _part(name: str) -> tuple[str, int | None]:
+    """("res", block) / ("end", None) / ("head", None) / ("mlp", None) of a LIIF weight name."""
+    bits = name.removesuffix(".weight").split(".")
+    if bits[:2] == ["encoder", "body"] and len(bits) == 5:
+        return "res", int(bits[2])
+    if bits[:2] == ["encoder", "body"]:
+        return "end", None
+    if bits[:2] == ["encoder", "head"]:
+        return "head", None
+    return "mlp", None
+
+
+def parts_of(units, chosen) -> dict[str, float]:
+    """{part of the network: share of the units ``chosen``} (parts as in :data:`PART_WORDS`)."""
+    p, _, _ = units.locate(np.asarray(chosen))
+    counts = np.bincount(p, minlength=len(units.params))
+    total = max(int(counts.sum()), 1)
+    out = dict.fromkeys(PART_WORDS, 0.0)
+    for name, c in zip(units.params, counts):
+        out[_part(name)[0]] += c / total
+    return out
+
+
 def _where(result: SkillResult, fraction: float) -> str:
     """Where the top ``fraction`` sit, by part of the network (res blocks named by their index)."""
     counts = result.layer_counts(fraction)
-    params = result.units.params
     total = counts.sum()
-    parts = {"res": 0, "end": 0, "head": 0, "mlp": 0}
+    parts = dict.fromkeys(PART_WORDS, 0)
     per_block: dict[int, int] = {}
-    for name, c in zip(params, counts):
-        bits = name.removesuffix(".weight").split(".")
-        if bits[:2] == ["encoder", "body"] and len(bits) == 5:
-            parts["res"] += c
-            per_block[int(bits[2])] = per_block.get(int(bits[2]), 0) + c
-        elif bits[:2] == ["encoder", "body"]:
-            parts["end"] += c
-        elif bits[:2] == ["encoder", "head"]:
-            parts["head"] += c
-        else:
-            parts["mlp"] += c
-    words = {"res": "the encoder's residual blocks", "end": "the convolution closing the encoder's body",
-             "head": "the encoder's first convolution", "mlp": "the MLP decoder"}
+    for name, c in zip(result.units.params, counts):
+        part, block = _part(name)
+        parts[part] += c
+        if block is not None:
+            per_block[block] = per_block.get(block, 0) + c
     pieces = []
     for key in sorted(parts, key=lambda k: -parts[k]):
         if parts[key]:
-            text = f"{100 * parts[key] / total:.0f} % in {words[key]}"
+            text = f"{100 * parts[key] / total:.0f} % in {PART_WORDS[key]}"
             if key == "res" and per_block:
                 best = sorted(per_block, key=lambda b: -per_block[b])[:3]
                 text += f" (most in blocks {', '.join(str(b) for b in sorted(best))} of 0–{max(per_block)})"

@@ -42,14 +42,16 @@ def _load(model, name: str):
     return m.eval(), str(label)
 
 
-def score_units(model_from, model_to, settings: ScoringSettings, progress: bool = True) -> tuple[dict, dict]:
-    """({"jpeg", "clean", "twin"}: (N,) signed IG per unit, info) for the pair (see the module docstring)."""
+def score_units(model_from, model_to, settings: ScoringSettings, progress: bool = True,
+                kinds=("jpeg", "clean", "twin")) -> tuple[dict, dict]:
+    """({"jpeg", "clean", "twin"}: (N,) signed IG per unit, info) for the pair (see the module docstring);
+    ``kinds`` picks which of the three to compute."""
     batches = scoring_batches(settings)
     start = time.perf_counter()
     ig, info = {}, {}
-    for kind, (a, b, batch) in {"jpeg": (model_from, model_to, batches["jpeg"]),
-                                "clean": (model_from, model_to, batches["clean"]),
-                                "twin": (None, model_to, batches["jpeg"])}.items():
+    paths = {"jpeg": (model_from, model_to, batches["jpeg"]), "clean": (model_from, model_to, batches["clean"]),
+             "twin": (None, model_to, batches["jpeg"])}
+    for kind, (a, b, batch) in ((k, paths[k]) for k in kinds):
         got = weight_path_ig(a, b, batch, steps=settings.steps, progress=progress, desc=f"IG in weight space, {kind}")
         ig[kind] = got.units
         info[kind] = {"loss_from": got.loss_from, "loss_to": got.loss_to, "total": got.total,
