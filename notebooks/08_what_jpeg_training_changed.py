@@ -33,7 +33,7 @@
 #
 # The full run is `liif-explain skill` (cached per pair of weights; this notebook reads the same cache). With
 # `EXPLAIN_QUICK=1` (the test suite) it scores on two tiny crops with 2 path steps and evaluates on one small
-# crop, so its numbers differ from a full run.
+# crop (96² HR), so its numbers differ from a full run.
 
 # %% tags=["parameters"]
 from explain.models.names import CLEAN_CONTROL, DEFAULT_MODELS, JPEG_TWIN
@@ -68,8 +68,8 @@ from explain.studies.skill import EvalSettings, ScoringSettings, render_markdown
 if S.quick:
     scoring = ScoringSettings(images=("astronaut", "coffee"), scale=S.scale, patch=16, queries=128,
                               quality=S.quality, steps=2)
-    evaluation = EvalSettings(images=("camera",), crop=128, fractions=(0.01, 0.05, 0.2, 1.0), random_seeds=(0,),
-                              view_units=32)
+    evaluation = EvalSettings(images=("camera",), crop=96, fractions=(0.01, 0.05, 1.0), random_seeds=(0,),
+                              view_units=16)
 else:
     scoring = ScoringSettings(scale=S.scale, quality=S.quality)
     evaluation = EvalSettings()
@@ -119,54 +119,18 @@ display(Markdown(skill_paragraph(result, twin, sc.lr, [ctx.choice.block_lr], pha
 # ## 4. From the twin to the control, one fraction at a time
 #
 # The twin's output on the blockiest window of your `image` as its top FAIG units go back to the control's
-# values. The static row below is for exported copies; in JupyterLab the slider redraws the window.
+# values: the twin, the swapped twin, the control, and how far the swapped output moved from the twin. In
+# JupyterLab the slider redraws the window (an exported copy shows the first position).
 
 # %%
-import ipywidgets as widgets
-from matplotlib.figure import Figure
-
-from explain.figures.grid import draw_block_grid
-from explain.studies.skill.morph import morph
+from explain.widgets import SwapView
 
 r, c, _, _ = ctx.choice.window_lr
 side = 16
-r = int(np.clip(r, 0, sc.lr.shape[0] - side))
-c = int(np.clip(c, 0, sc.lr.shape[1] - side))
-window_lr = (r, c, side, side)
-steps = [0.0, 0.01, 0.05, 1.0] if S.quick else [0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 1.0]
-outputs = morph(twin, control, result.rankings["faig"], steps, sc.lr, window_lr, S.scale)
-
-
-def morph_figure(fracs) -> Figure:
-    fig = Figure(figsize=(2.6 * len(fracs), 3.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(fracs)))
-    for ax, f in zip(axes, fracs):
-        ax.imshow(outputs[f], interpolation="nearest")
-        draw_block_grid(ax, (side, side), scale=S.scale)
-        who = "the twin" if f == 0 else "the control" if f == 1 else f"top {100 * f:g} % swapped"
-        ax.set_title(who, fontsize=9)
-        ax.set_xlabel("output column (px)")
-        ax.set_ylabel("output row (px)")
-    fig.suptitle(f"LR window rows {r}–{r + side - 1}, columns {c}–{c + side - 1}, ×{S.scale}", fontsize=10)
-    return fig
-
-
-display(morph_figure(steps))
-
-slider = widgets.SelectionSlider(options=[(f"{100 * f:g} %", f) for f in steps], value=steps[0],
-                                 description="swapped", continuous_update=False)
-view = widgets.Output()
-
-
-def redraw(change=None):
-    with view:
-        view.clear_output(wait=True)
-        display(morph_figure([slider.value]))
-
-
-slider.observe(redraw, names="value")
-redraw()
-display(widgets.VBox([slider, view]))
+window_lr = (int(np.clip(r, 0, sc.lr.shape[0] - side)), int(np.clip(c, 0, sc.lr.shape[1] - side)), side, side)
+swap_view = SwapView(twin, control, result.rankings["faig"], sc.lr, window_lr, S.scale,
+                     fractions=(0.01, 0.05) if S.quick else (0.005, 0.01, 0.02, 0.05, 0.1))
+display(swap_view)
 
 # %% [markdown]
 # ## The path from the authors' model

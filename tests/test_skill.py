@@ -253,3 +253,15 @@ def test_origin_overlap(pair, result, make_tiny_model):
     # the same origin as the control: origin → control is the control itself, origin → twin is control → twin
     same = origin_overlap(control, control, twin, result, SCORING, fraction=0.05)
     assert same.overlap[("origin→twin", "control→twin")] == 1.0
+
+
+def test_jpeg_only_evaluation(pair):
+    ev = EvalSettings(images=("camera",), crop=64, inputs=("jpeg",), fractions=(0.05, 1.0), random_seeds=(0,),
+                      view_units=4)
+    got = skill(*pair, SCORING, ev, progress=False)
+    assert np.all(np.isnan(got.gains[:, :, 1])) and np.all(np.isfinite(got.gains[:, :, 0]))
+    assert np.isfinite(got.removed("faig")).all()
+    with pytest.raises(ValueError, match="inputs"):
+        EvalSettings(inputs=("webp",))
+    with pytest.raises(ValueError, match="JPEG input"):
+        skill(*pair, SCORING, EvalSettings(images=("camera",), crop=64, inputs=("clean",)), progress=False)

@@ -124,3 +124,28 @@ def plot_enrichment(result) -> Figure:
                  f"{len(result.eval_names)} evaluation images)", fontsize=10)
     ax.legend(fontsize=8)
     return fig
+
+
+def plot_morph(outputs: dict, fraction: float, lr_window, scale: int) -> Figure:
+    """The twin (0 %), the twin with the top ``fraction`` of units swapped, the control (100 %), and
+    |swapped − twin| on one window; ``outputs`` maps fractions to (H, W, 3) window outputs in [0, 1]."""
+    r, c, h, w = lr_window
+    fig = Figure(figsize=(12, 3.4), layout="constrained")
+    axes = fig.subplots(1, 4)
+    panels = [(0.0, "the twin (0 % swapped)"), (fraction, f"top {100 * fraction:g} % swapped"),
+              (1.0, "the control (100 %)")]
+    for ax, (f, title) in zip(axes, panels):
+        ax.imshow(np.clip(outputs[f], 0, 1), interpolation="nearest")
+        draw_block_grid(ax, (h, w), scale=scale)
+        ax.set_title(title, fontsize=9)
+    diff = np.abs(outputs[fraction] - outputs[0.0]).mean(axis=-1) * 255
+    im = axes[3].imshow(diff, cmap="magma", interpolation="nearest")
+    draw_block_grid(axes[3], (h, w), scale=scale)
+    axes[3].set_title("|swapped − twin|", fontsize=9)
+    fig.colorbar(im, ax=axes[3], shrink=0.8, label="mean |Δ| over RGB (of 255)")
+    for ax in axes:
+        ax.set_xlabel("output column (px)")
+        ax.set_ylabel("output row (px)")
+    fig.suptitle(f"LR window rows {r}–{r + h - 1}, columns {c}–{c + w - 1}, ×{scale}; 8×8 JPEG grid in white",
+                 fontsize=10)
+    return fig

@@ -55,7 +55,9 @@ def add_arguments(parser) -> None:
                         help="evaluation images: names, files or ONE folder (e.g. ../shared/data/bench/BSD100); "
                              f"default: {' '.join(EVAL_IMAGES)}")
     parser.add_argument("--limit", type=int, default=None, help="keep the first N evaluation images")
-    parser.add_argument("--crop", type=int, default=192, help="central HR crop side of each evaluation image")
+    parser.add_argument("--crop", type=int, default=128, help="central HR crop side of each evaluation image")
+    parser.add_argument("--inputs", nargs="+", choices=["jpeg", "clean"], default=["jpeg", "clean"],
+                        help="inputs the swaps are evaluated on (jpeg is needed)")
     parser.add_argument("--fractions", type=float, nargs="+", default=list(FRACTIONS),
                         help="fractions of all units to swap (1 = the control)")
     parser.add_argument("--random-seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -79,6 +81,7 @@ def run(args) -> SkillResult:
                               queries=args.queries, quality=args.quality, steps=args.steps, seed=args.seed)
     images = images_from_args(args.eval_images)
     evaluation = EvalSettings(images=images if isinstance(images, str) else tuple(images), crop=args.crop,
+                              inputs=tuple(args.inputs),
                               fractions=tuple(args.fractions), random_seeds=tuple(args.random_seeds),
                               limit=args.limit, view_units=args.view_units)
     result = skill(args.model_from, args.model_to, scoring, evaluation, use_cache=not args.no_cache,

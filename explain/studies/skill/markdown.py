@@ -20,7 +20,7 @@ def swap_table(result: SkillResult) -> str:
     clean = result.mean_gain("faig", "clean") if "faig" in methods else None
     for f, frac in enumerate(result.fractions):
         cells = [f"{100 * removed[m][f]:.0f} %" for m in methods]
-        tail = f"{clean[f]:+.2f} dB" if clean is not None else "–"
+        tail = f"{clean[f]:+.2f} dB" if clean is not None and np.isfinite(clean[f]) else "–"
         rows.append(f"| {100 * frac:g} % | " + " | ".join(cells) + f" | {tail} |")
     return "\n".join(rows)
 

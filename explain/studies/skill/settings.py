@@ -56,12 +56,14 @@ class ScoringSettings:
 @dataclass(frozen=True)
 class EvalSettings:
     """How swaps are evaluated: Y-PSNR gain over PIL bicubic (dB, 4-pixel shave) of the swapped twin on the
-    central ``crop``² HR part of each evaluation image, clean and JPEG at ``quality``, at ×``scale`` (the
-    scoring scale); ``fractions`` of all units, ``random_seeds`` random rankings; ``limit`` keeps the first N
-    images; ``view_units``: how many top spatial units the block-edge enrichment covers."""
+    central ``crop``² HR part of each evaluation image, clean and JPEG at ``quality`` (only the kinds in
+    ``inputs``), at ×``scale`` (the scoring scale); ``fractions`` of all units, ``random_seeds`` random rankings;
+    ``limit`` keeps the first N images; ``view_units``: how many top spatial units the block-edge enrichment
+    covers."""
 
     images: tuple[str, ...] = EVAL_IMAGES
-    crop: int = 192
+    crop: int = 128
+    inputs: tuple[str, ...] = INPUTS
     fractions: tuple[float, ...] = FRACTIONS
     random_seeds: tuple[int, ...] = (0, 1, 2)
     limit: int | None = None
@@ -73,6 +75,8 @@ class EvalSettings:
         if self.limit is not None:
             _positive(self.limit, "limit")
         check_fractions(self.fractions)
+        if not self.inputs or any(k not in INPUTS for k in self.inputs):
+            raise ValueError(f"inputs must be among {INPUTS}, got {self.inputs!r}")
         if isinstance(self.random_seeds, (str, bytes)) or not all(
                 isinstance(s, int) and not isinstance(s, bool) for s in self.random_seeds):
             raise ValueError(f"random_seeds must be integers, got {self.random_seeds!r}")

@@ -73,23 +73,28 @@ def rankings_of(ig: dict, delta: np.ndarray, seeds) -> dict[str, np.ndarray]:
     return out
 
 
-def _gains(model, images, scale: int, bicubic: dict) -> np.ndarray:
-    """(2, n) Y-PSNR gain over bicubic (dB) on the (jpeg, clean) inputs of ``images``."""
-    out = np.empty((len(INPUTS), len(images)))
+def _gains(model, images, scale: int, bicubic: dict, inputs=INPUTS) -> np.ndarray:
+    """(2, n) Y-PSNR gain over bicubic (dB) on the (jpeg, clean) inputs of ``images`` (NaN for a kind not in
+    ``inputs``)."""
+    out = np.full((len(INPUTS), len(images)), np.nan)
     for j, im in enumerate(images):
         for k, kind in enumerate(INPUTS):
+            if kind not in inputs:
+                continue
             sr = upscale(model, im.inputs[kind], scale=scale)
             out[k, j] = psnr_y(im.hr, sr, shave=SHAVE) - bicubic[(kind, j)]
     return out
 
 
-def swap_curves(twin, control, rankings: dict, fractions, images, scale: int, progress: bool = True):
-    """(gains (M, F, 2, n), twin gain (2, n), control gain (2, n)); fraction 1 is the control (exact swap)."""
+def swap_curves(twin, control, rankings: dict, fractions, images, scale: int, progress: bool = True,
+                inputs=INPUTS):
+    """(gains (M, F, 2, n), twin gain (2, n), control gain (2, n)); fraction 1 is the control (exact swap);
+    NaN for an input kind not in ``inputs``."""
     units = weight_units(twin)
     bicubic = {(kind, j): psnr_y(im.hr, upscale_bicubic(im.inputs[kind], scale=scale), shave=SHAVE)
                for j, im in enumerate(images) for kind in INPUTS}
-    twin_gain = _gains(twin, images, scale, bicubic)
-    control_gain = _gains(control, images, scale, bicubic)
+    twin_gain = _gains(twin, images, scale, bicubic, inputs)
+    control_gain = _gains(control, images, scale, bicubic, inputs)
     gains = np.empty((len(rankings), len(fractions), len(INPUTS), len(images)))
     bar = tqdm(total=len(rankings) * len(fractions), desc="swap curves", disable=not progress)
     for m, order in enumerate(rankings.values()):
@@ -98,7 +103,7 @@ def swap_curves(twin, control, rankings: dict, fractions, images, scale: int, pr
                 gains[m, f] = control_gain
             else:
                 swapped = swap_units(twin, control, order[: int(round(frac * units.count))], units).eval()
-                gains[m, f] = _gains(swapped, images, scale, bicubic)
+                gains[m, f] = _gains(swapped, images, scale, bicubic, inputs)
             bar.update(1)
     bar.close()
     return gains, twin_gain, control_gain
@@ -120,7 +125,8 @@ def unit_views(twin, ranking: np.ndarray, images, count: int, seed: int = 0) -> 
     enrich = {"enrichment": [], "clean_enrichment": [], "random_enrichment": []}
     for im in images:
         enrich["enrichment"].append(block_edge_enrichment(unit_maps(twin, im.inputs["jpeg"], top, units).maps))
-        enrich["clean_enrichment"].append(block_edge_enrichment(unit_maps(twin, im.inputs["clean"], top, units).maps))
+        enrich["clean_enrichment"].append(
+            block_edge_enrichment(unit_maps(twin, im.inputs["clean"], top, units).maps))
         enrich["random_enrichment"].append(block_edge_enrichment(unit_maps(twin, im.inputs["jpeg"], rand, units).maps))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a unit silent inside blocks on every image: NaN
@@ -172,8 +178,10 @@ def skill(model_from="liif-edsr-clean", model_to="liif-edsr-jpeg", scoring: Scor
     rankings = rankings_of(ig, delta, evaluation.random_seeds)
     images = eval_images(evaluation, scoring.scale, scoring.quality)
     start = time.perf_counter()
+    if "jpeg" not in evaluation.inputs:
+        raise ValueError("the evaluation needs the JPEG input (the twin's advantage is measured there)")
     gains, twin_gain, control_gain = swap_curves(twin, control, rankings, fractions, images, scoring.scale,
-                                                 progress)
+                                                 progress, evaluation.inputs)
     eval_seconds = time.perf_counter() - start
     views = unit_views(twin, rankings["faig"], images, evaluation.view_units)
     meta = {"from": name_from, "to": name_to, "sha256_from": sha_from, "sha256_to": sha_to,
