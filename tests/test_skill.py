@@ -172,6 +172,15 @@ def test_paragraph(result, pair):
         skill_paragraph(result, pair[1], lr, [(8, 8)], fraction=0.02)
 
 
+def test_verdict_words():
+    from explain.studies.skill.paragraph import verdict_of
+
+    assert "more than random units" in verdict_of(2.0, 1.0)
+    assert "but so do random units" in verdict_of(1.5, 1.5)
+    assert "less there" in verdict_of(0.5, 1.0)
+    assert "about as much" in verdict_of(1.0, 1.0)
+
+
 def test_paragraph_sees_units_that_fire_on_the_block(result, pair):
     """A photo that is flat except in one block: the top units respond there far above their median."""
     lr = np.full((32, 32, 3), 0.5, np.float32)

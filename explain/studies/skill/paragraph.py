@@ -114,6 +114,19 @@ def unit_firing(result: SkillResult, model, lr, blocks, phase=(0, 0), fraction: 
     return out
 
 
+def verdict_of(top: float, random: float, margin: float = 1.2) -> str:
+    """Words for the top units' response on the explained blocks (``top``, × the photo's median block) beside
+    random units of the same layers (``random``)."""
+    if top >= margin and top >= margin * random:
+        return "fire more there than on the photo's typical block, and more than random units of their layers do"
+    if top >= margin:
+        return ("fire more there than on the photo's typical block, but so do random units of their layers: the "
+                "blocks are busy for the whole network, not for these units in particular")
+    if top <= 1 / margin:
+        return "fire less there than on the photo's typical block"
+    return "fire about as much there as on the photo's typical block"
+
+
 def skill_paragraph(result: SkillResult, model, lr, blocks, phase=(0, 0), fraction: float = 0.01) -> str:
     """The answer's paragraph on what JPEG training changed (see the module docstring).
 
@@ -132,10 +145,8 @@ def skill_paragraph(result: SkillResult, model, lr, blocks, phase=(0, 0), fracti
     n_top = int(round(fraction * result.units.count))
     firing = unit_firing(result, model, lr, blocks, phase, fraction)
     top, base = firing["top"], firing["random"]
-    mean_top = float(np.mean(top))
-    verdict = ("fire more there than on the photo's typical block" if mean_top >= 1.2 else
-               "fire less there than on the photo's typical block" if mean_top <= 1 / 1.2 else
-               "fire about as much there as on the photo's typical block")
+    mean_top, mean_base = float(np.mean(top)), float(np.mean(base))
+    verdict = verdict_of(mean_top, mean_base)
     per_block = ", ".join(f"{t:.2f}×" for t in top)
     name = getattr(model, "name", None) or "the model"
     return (f"Where JPEG training changed the model (FAIG, Xie et al. 2021: integrated gradients in weight space "
@@ -148,5 +159,5 @@ def skill_paragraph(result: SkillResult, model, lr, blocks, phase=(0, 0), fracti
             f"units; on clean input the same swap moved the gain over bicubic from {clean_twin:+.2f} to "
             f"{clean_swap:+.2f} dB. On this photo's {len(top)} explained block(s), in {name}, the top "
             f"{firing['units']} of those units with a feature map respond at {mean_top:.2f}× their median over the "
-            f"photo's 8×8 blocks (per block {per_block}; random units of the same layers {np.mean(base):.2f}×): "
+            f"photo's 8×8 blocks (per block {per_block}; random units of the same layers {mean_base:.2f}×): "
             f"they {verdict}.")
