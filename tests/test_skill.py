@@ -264,12 +264,14 @@ def test_origin_overlap(pair, result, make_tiny_model):
     assert same.overlap[("origin→twin", "control→twin")] == 1.0
 
 
-def test_jpeg_only_evaluation(pair):
+def test_jpeg_only_evaluation(pair, tmp_path):
     ev = EvalSettings(images=("camera",), crop=64, inputs=("jpeg",), fractions=(0.05, 1.0), random_seeds=(0,),
                       view_units=4)
     got = skill(*pair, SCORING, ev, progress=False)
     assert np.all(np.isnan(got.gains[:, :, 1])) and np.all(np.isfinite(got.gains[:, :, 0]))
     assert np.isfinite(got.removed("faig")).all()
+    paths = write_skill(got, tmp_path / "jpeg-only")  # figures and tables cope with the missing clean input
+    assert "| 5 % |" in paths["markdown"].read_text() and paths["curves"].stat().st_size > 0
     with pytest.raises(ValueError, match="inputs"):
         EvalSettings(inputs=("webp",))
     with pytest.raises(ValueError, match="JPEG input"):

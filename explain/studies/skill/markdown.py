@@ -19,10 +19,20 @@ def swap_table(result: SkillResult) -> str:
     removed = {m: result.removed(m, "jpeg") for m in methods}
     clean = result.mean_gain("faig", "clean") if "faig" in methods else None
     for f, frac in enumerate(result.fractions):
-        cells = [f"{100 * removed[m][f]:.0f} %" for m in methods]
+        cells = [f"{_pct(removed[m][f])} %" for m in methods]
         tail = f"{clean[f]:+.2f} dB" if clean is not None and np.isfinite(clean[f]) else "–"
         rows.append(f"| {100 * frac:g} % | " + " | ".join(cells) + f" | {tail} |")
     return "\n".join(rows)
+
+
+def _pct(share: float) -> str:
+    """A share as a whole percent, without a negative zero."""
+    text = f"{100 * share:.0f}"
+    return "0" if text == "-0" else text
+
+
+def _names(names: list[str], keep: int = 6) -> str:
+    return ", ".join(names) if len(names) <= keep else f"{', '.join(names[:keep])}, … {names[-1]}"
 
 
 def layer_summary(result: SkillResult, fraction: float = 0.01, top: int = 6) -> str:
@@ -48,11 +58,12 @@ def render_markdown(result: SkillResult) -> str:
              f"IG completeness gap |Σ IG − ΔL| / |ΔL|: JPEG {100 * s['jpeg']['completeness_gap']:.1f} %, clean "
              f"{100 * s['clean']['completeness_gap']:.1f} %, twin alone {100 * s['twin']['completeness_gap']:.1f} %.",
              "",
-             f"Swaps evaluated on {len(result.eval_names)} images ({', '.join(result.eval_names)}), central "
+             f"Swaps evaluated on {len(result.eval_names)} images ({_names(result.eval_names)}), central "
              f"{ev['crop']}² HR crops at ×{m['scoring']['scale']}, Y-PSNR gain over bicubic: on JPEG q"
              f"{m['scoring']['quality']} the twin {result.twin_gain[0].mean():+.2f} dB, the control "
-             f"{result.control_gain[0].mean():+.2f} dB (advantage {result.advantage('jpeg'):+.2f} dB); clean "
-             f"{result.twin_gain[1].mean():+.2f} / {result.control_gain[1].mean():+.2f} dB. "
+             f"{result.control_gain[0].mean():+.2f} dB (advantage {result.advantage('jpeg'):+.2f} dB); "
+             + (f"clean {result.twin_gain[1].mean():+.2f} / {result.control_gain[1].mean():+.2f} dB. "
+                if np.isfinite(result.twin_gain[1]).all() else "clean input not evaluated. ") +
              f"Swap curves took {m['eval_seconds']:.0f} s.", "",
              "Share of the twin's JPEG advantage removed by swapping the top units for the control's:", "",
              swap_table(result), "",
