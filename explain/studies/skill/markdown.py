@@ -54,7 +54,8 @@ def render_markdown(result: SkillResult) -> str:
              f"loss = MSE on {m['scoring']['queries']} sampled HR pixels of each of {len(m['scoring']['images'])} "
              f"scikit-image crops ({m['scoring']['patch']}² LR) at ×{m['scoring']['scale']}, JPEG q"
              f"{m['scoring']['quality']} minus clean. Scoring took {s['seconds']:.0f} s on {s['threads']} torch "
-             f"thread(s)" + (" (read from the cache)." if s.get("from_cache") else "."),
+             f"thread(s)" + (f" ({s['cpu_seconds']:.0f} s of CPU time)" if "cpu_seconds" in s else "") +
+             (" (read from the cache)." if s.get("from_cache") else "."),
              f"IG completeness gap |Σ IG − ΔL| / |ΔL|: JPEG {100 * s['jpeg']['completeness_gap']:.1f} %, clean "
              f"{100 * s['clean']['completeness_gap']:.1f} %, twin alone {100 * s['twin']['completeness_gap']:.1f} %.",
              "",

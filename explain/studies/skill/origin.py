@@ -31,7 +31,7 @@ class OriginOverlap:
     top:      {"origin→twin", "origin→control", "control→twin"}: (count,) unit indices, best first.
     overlap:  {(a, b): share of a's top units also in b's}.
     parts:    {path: {part of the network: share of its top units}}.
-    seconds:  scoring time of the two new paths (0 when read from the cache).
+    seconds:  CPU time of scoring the two new paths (0 when read from the cache).
     """
 
     origin: str
@@ -56,7 +56,7 @@ class OriginOverlap:
         lines += ["", f"Of the units that changed the twin most from {self.origin}, {100 * plain:.0f} % are also top "
                       f"units of the control's plain fine-tune (what extra training changed, not JPEG) and "
                       f"{100 * jpeg:.0f} % are top JPEG units of control → twin. Scoring the two paths took "
-                      f"{self.seconds:.0f} s."]
+                      f"{self.seconds:.0f} s of CPU time."]
         return "\n".join(lines) + "\n"
 
 
@@ -68,7 +68,7 @@ def _faig(model_from, model_to, scoring: ScoringSettings, progress: bool) -> tup
     if got is None or not {"jpeg", "clean"} <= set(got[0]):
         ig, info = score_units(model_from, model_to, scoring, progress, kinds=("jpeg", "clean"))
         cache.save_scores(path, ig, info)
-        seconds = info["seconds"]
+        seconds = info["cpu_seconds"]
     else:
         ig = got[0]
     return np.abs(ig["jpeg"]) - np.abs(ig["clean"]), seconds

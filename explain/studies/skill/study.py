@@ -47,7 +47,7 @@ def score_units(model_from, model_to, settings: ScoringSettings, progress: bool 
     """({"jpeg", "clean", "twin"}: (N,) signed IG per unit, info) for the pair (see the module docstring);
     ``kinds`` picks which of the three to compute."""
     batches = scoring_batches(settings)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     ig, info = {}, {}
     paths = {"jpeg": (model_from, model_to, batches["jpeg"]), "clean": (model_from, model_to, batches["clean"]),
              "twin": (None, model_to, batches["jpeg"])}
@@ -57,6 +57,7 @@ def score_units(model_from, model_to, settings: ScoringSettings, progress: bool 
         info[kind] = {"loss_from": got.loss_from, "loss_to": got.loss_to, "total": got.total,
                       "completeness_gap": got.completeness_gap}
     info["seconds"] = time.perf_counter() - start
+    info["cpu_seconds"] = time.process_time() - cpu  # all threads of this process
     info["threads"] = torch.get_num_threads()
     return ig, info
 
