@@ -258,7 +258,10 @@ def test_origin_overlap(pair, result, make_tiny_model):
     assert all(got.overlap[(k, k)] == 1.0 for k in got.top)
     assert all(abs(sum(p.values()) - 1) < 1e-9 for p in got.parts.values())
     assert np.array_equal(got.top["control→twin"], result.rankings["faig"][:got.count])
-    assert "| origin→twin |" in got.markdown()
+    assert "| origin→twin |" in got.markdown() and "s of CPU time" in got.markdown()
+    again = origin_overlap(origin, control, twin, result, SCORING, fraction=0.05)  # now from the cache
+    assert again.seconds == 0 and "came from the cache" in again.markdown()
+    assert again.overlap == got.overlap
     # the same origin as the control: origin → control is the control itself, origin → twin is control → twin
     same = origin_overlap(control, control, twin, result, SCORING, fraction=0.05)
     assert same.overlap[("origin→twin", "control→twin")] == 1.0

@@ -55,8 +55,9 @@ class OriginOverlap:
         jpeg = self.overlap[("origin→twin", "control→twin")]
         lines += ["", f"Of the units that changed the twin most from {self.origin}, {100 * plain:.0f} % are also top "
                       f"units of the control's plain fine-tune (what extra training changed, not JPEG) and "
-                      f"{100 * jpeg:.0f} % are top JPEG units of control → twin. Scoring the two paths took "
-                      f"{self.seconds:.0f} s of CPU time."]
+                      f"{100 * jpeg:.0f} % are top JPEG units of control → twin. "
+                      + (f"Scoring the new paths took {self.seconds:.0f} s of CPU time." if self.seconds > 0 else
+                         "Both paths' scores came from the cache.")]
         return "\n".join(lines) + "\n"
 
 
