@@ -19,6 +19,8 @@ COMMANDS = {
     "audit": ("explain.studies.compressed_models", "compressed-model audit: fp16 / int8 / pruned copies vs the model"),
     "region-coding": ("explain.studies.region_coding", "region-priority JPEG coding vs uniform coding at equal bpp"),
     "latent-info": ("explain.studies.latent_information", "linear probes and InfoNCE bound on the latent codes"),
+    "skill": ("explain.studies.skill", "where the JPEG skill lives: FAIG filter attribution control → twin, "
+                                       "validated by swapping units; writes ranking.npz"),
     "notebook": ("explain.notebook_cli", "run a notebook headless on your image and write it as HTML"),
 }
 

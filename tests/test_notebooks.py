@@ -46,7 +46,7 @@ def _cells(nb):
 
 def test_every_notebook_is_a_jupytext_pair_in_sync():
     sources = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.py"))
-    assert len(NAMES) == 8 and sorted(n.replace(".ipynb", ".py") for n in NAMES) == sources
+    assert len(NAMES) == 9 and sorted(n.replace(".ipynb", ".py") for n in NAMES) == sources
     assert not (NOTEBOOKS / "build_notebooks.py").exists()
     for name in NAMES:
         stored = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -222,7 +222,7 @@ def test_inject_parameters_after_the_parameters_cell(tmp_path):
 
 def test_resolve_notebook_by_number_name_or_path(tmp_path):
     names = notebook_names()
-    assert len(names) == 8 and names[2].startswith("02_")
+    assert len(names) == 9 and names[2].startswith("02_")
     assert resolve_notebook("2").name == names[2] == resolve_notebook("02").name
     assert resolve_notebook("gradient_attribution").name == names[2]
     assert resolve_notebook(NOTEBOOKS / names[3].replace(".ipynb", ".py")).name == names[3]

@@ -10,9 +10,12 @@ from .ensemble import AblationSeams, EnsembleResult, ablation_seams, ensemble_we
 from .faithfulness import DeletionCurve, SanityCheckResult, deletion_curve, sanity_check
 from .latent import LatentFeatures, latent_features
 from .response import CellResponse, LineResponse, cell_response, line_response
+from .unit_maps import UnitMaps, block_edge_enrichment, unit_maps
+from .weight_space import ScoringBatch, WeightIG, abs_delta, unit_scores, weight_path_ig
 
 __all__ = ["attribute", "AttributionResult", "METHODS", "ensemble_weights", "EnsembleResult", "ablation_seams",
            "AblationSeams", "seam_measure", "sanity_check", "SanityCheckResult", "deletion_curve", "DeletionCurve",
            "latent_features", "LatentFeatures", "line_response", "LineResponse", "cell_response", "CellResponse",
-           "clues", "Clues", "ClueCheck",
-           "causal_clues", "CausalClues", "compare_effects"]
+           "clues", "Clues", "ClueCheck", "causal_clues", "CausalClues", "compare_effects",
+           "weight_path_ig", "WeightIG", "ScoringBatch", "unit_scores", "abs_delta", "unit_maps", "UnitMaps",
+           "block_edge_enrichment"]

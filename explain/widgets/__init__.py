@@ -10,6 +10,7 @@ are cached per (model, image) in a shared :class:`FeatureCache`, so moving a win
     ScaleView        scale slider → LIIF vs bicubic at any scale
     CodecView        codec / quality / bit rate / window → decoded LR, artefacts, upscales, attribution statistics
     CausalView       block / clue to erase (a click on a neighbouring block) → the block's output before and after
+    SwapView         fraction of the twin's top FAIG units swapped for the control's → the window morphing
 
 The attribution, ensemble, codec and causal views also take a click on their image to move the window (ipympl, in the
 ``lab`` extra; :class:`WindowPicker`). Every view displays a static snapshot of its initial state too.
@@ -24,6 +25,7 @@ from .ensemble import EnsembleView
 from .latent import LatentView
 from .pick import WindowPicker, ipympl_available
 from .scale import ScaleView
+from .skill import SwapView
 
-__all__ = ["AttributionView", "CausalView", "LatentView", "EnsembleView", "ScaleView", "CodecView", "FeatureCache",
-           "default_cache", "image_hash", "ipympl_available", "WindowPicker"]
+__all__ = ["AttributionView", "CausalView", "LatentView", "EnsembleView", "ScaleView", "SwapView", "CodecView",
+           "FeatureCache", "default_cache", "image_hash", "ipympl_available", "WindowPicker"]
