@@ -37,7 +37,7 @@ from explain.notebook_cli import inject_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-BROWSER_NOTEBOOKS = ("00", "02", "03", "04", "05")
+BROWSER_NOTEBOOKS = ("00", "02", "03", "04", "05", "08")
 CHROMIUM = os.environ.get("EXPLAIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
@@ -45,7 +45,8 @@ RUN_TIMEOUT_S = 600  # one notebook's Run All in quick mode (30–90 s here on a
 CHANGE_TIMEOUT_S = 120  # one control change → redrawn image
 # The control each view's check changes (a dropdown, set to another option than the notebook left it at).
 CONTROL = {"Gradient attribution of an SR window": "target", "Latent features": "view", "Local ensemble": "view",
-           "Codecs: decoded LR, artefacts, upscales": "codec", "Take a clue away": "erase"}
+           "Codecs: decoded LR, artefacts, upscales": "codec", "Take a clue away": "erase",
+           "Swap units: twin → control": "slider:swapped"}  # "slider:LABEL": moved with the keyboard
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -222,10 +223,17 @@ def _check_views(page, name: str, shots: Path, problems: list[str], save: bool) 
             view.screenshot(path=str(shots / f"{Path(name).stem}-view{i}-before.png"))
         label = CONTROL[title]
         before = _image_of(view)
-        control = view.locator(".widget-dropdown", has=page.locator("label", has_text=label)).locator("select")
-        current = control.evaluate("s => s.options[s.selectedIndex].text")
-        option = next(o for o in control.locator("option").all_inner_texts() if o != current)
-        control.select_option(label=option)
+        if label.startswith("slider:"):  # a selection slider: one step to the right with the keyboard
+            label = label.removeprefix("slider:")
+            slider = view.locator(".widget-slider", has=page.locator("label", has_text=label))
+            slider.locator(".noUi-handle").first.focus()
+            page.keyboard.press("ArrowRight")
+            option = "one step right"
+        else:
+            control = view.locator(".widget-dropdown", has=page.locator("label", has_text=label)).locator("select")
+            current = control.evaluate("s => s.options[s.selectedIndex].text")
+            option = next(o for o in control.locator("option").all_inner_texts() if o != current)
+            control.select_option(label=option)
         try:
             _wait_for(page, lambda v=view, b=before: _image_of(v) not in ("", b), CHANGE_TIMEOUT_S,
                       f"{title!r} to redraw after {label} → {option}")

@@ -279,3 +279,22 @@ def test_jpeg_only_evaluation(pair, tmp_path):
         EvalSettings(inputs=("webp",))
     with pytest.raises(ValueError, match="JPEG input"):
         skill(*pair, SCORING, EvalSettings(images=("camera",), crop=64, inputs=("clean",)), progress=False)
+
+
+def test_the_answer_carries_the_paragraph_from_the_cached_ranking(result, pair):
+    """explain_photo adds the FAIG paragraph when the pair (control, headline model) has a cached result, and says
+    nothing of it when there is none."""
+    from explain.headline import jpeg_photo
+    from explain.images import downscale, load_image
+    from explain.report import explain_photo
+
+    control, twin = pair
+    photo, _ = jpeg_photo(downscale(load_image("astronaut")[:192, :192], 4), 20)
+    rep = explain_photo(photo, None, models=[twin], control=control, windows=1, lam_steps=2, ig_steps=1,
+                        randomise="none", progress=False, draws=1)
+    assert rep.skill is not None and rep.skill.startswith("Where JPEG training changed the model")
+    assert rep.skill in rep.answer and rep.answer.index(rep.skill) < next(
+        i for i, p in enumerate(rep.answer) if p.startswith("The file:"))
+    other = explain_photo(photo, None, models=[control], control=twin, windows=1, lam_steps=2, ig_steps=1,
+                          randomise="none", progress=False, draws=1)  # the reverse pair was never scored
+    assert other.skill is None and not any(p.startswith("Where JPEG training") for p in other.answer)

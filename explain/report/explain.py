@@ -97,6 +97,7 @@ class ExplainReport:
     original: np.ndarray | None = field(default=None, repr=False)  # the HR original, when given
     learnt: dict = field(default_factory=dict)  # role → (label, {intervention: EffectComparison}), causal_learnt
     plain_paragraphs: int = 0  # how many of ``answer``'s first paragraphs are the plain, causal layer
+    skill: str | None = None  # the paragraph on where JPEG training changed the model (FAIG), when cached
 
     def causal_of(self, role: str) -> str | None:
         """The label of the causal clues playing ``role`` ("control", "random"), or None."""
@@ -355,6 +356,23 @@ def _control(control, names: list[str], found: dict) -> tuple[str | None, dict[s
     return label, {label: model}
 
 
+def skill_paragraph(model, control, image, blocks, phase) -> str | None:
+    """The FAIG paragraph (:func:`explain.studies.skill.skill_paragraph`) for ``model`` against ``control`` from the
+    cached ranking; None when ``liif-explain skill`` has cached none for this pair of weights."""
+    from ..studies.skill import cached_result
+    from ..studies.skill import skill_paragraph as paragraph
+
+    result = cached_result(control, model)
+    if result is None:
+        return None
+    fractions = [float(f) for f in result.fractions if 0 < f < 1] or [1.0]
+    fraction = min(fractions, key=lambda f: abs(f - 0.01))  # the top 1 % (the nearest evaluated fraction)
+    try:
+        return paragraph(result, model, image, blocks, phase, fraction=fraction)
+    except ValueError:  # another architecture, or a photo too small for a median over its blocks
+        return None
+
+
 def causal_learnt(report) -> dict:
     """Clue by clue, does the headline model's causal effect differ from the control's and from its randomised
     copy's beyond the 95 % intervals (:func:`explain.probes.causal.compare_effects`, over the explained blocks)?
@@ -378,7 +396,7 @@ def causal_learnt(report) -> dict:
 def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None, scale: float = 4,
                   lam_steps: int = 16, ig_steps: int = 8, randomise: str = "first", baseline_quality=None,
                   progress: bool = True, seed: int = 0, causal: bool = True, original=None,
-                  control="auto", draws: int = DRAWS) -> ExplainReport:
+                  control="auto", draws: int = DRAWS, skill: bool = True) -> ExplainReport:
     """Explain a photo file as it is (see the module docstring).
 
     photo:     a file path (or a default image name, or a :class:`explain.jpeg_facts.Photo`).
@@ -397,6 +415,8 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                :data:`explain.models.names.CONTROLS` when that is not among ``models``; otherwise none), a name, a
                path, a model, or None.
     draws:     natural-content draws of the ``neighbours_natural`` intervention.
+    skill:     add the paragraph on where JPEG training changed the headline model (FAIG between its control and
+               it, :mod:`explain.studies.skill`) when ``liif-explain skill`` has cached a result for that pair.
     Returns :class:`ExplainReport`; raises ValueError / TypeError naming the problem before computing anything.
     """
     t0 = time.perf_counter()
@@ -414,7 +434,7 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     found = resolve_models(DEFAULT_MODELS if models is None else models)
     names = list(found)
     hr = _original(original, out_size) if causal else None
-    control_label, extra = _control(control, names, found) if causal else (None, {})
+    control_label, extra = _control(control, names, found) if causal or skill else (None, {})
     h, w = image.shape[:2]
     phase = tuple(int(p) for p in facts.grid_phase)
     if blocks:
@@ -505,6 +525,10 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
             report.causal_roles[control_label] = "control"
     report.original = hr
     report.learnt = causal_learnt(report) if causal else {}
+    if skill and control_label is not None:
+        control_model = extra.get(control_label, found.get(control_label))
+        report.skill = skill_paragraph(found[report.headline_model], control_model, image,
+                                       [w.block for w in results], phase)
     report.answer = answer_paragraphs(report)
     report.plain_paragraphs = len(causal_paragraphs(report))
     report.seconds = time.perf_counter() - t0

@@ -113,6 +113,8 @@ def answer_paragraphs(report) -> list[str]:
     m = report.headline_model
     causal = causal_paragraphs(report)
     out = list(causal)
+    if getattr(report, "skill", None):
+        out.append(report.skill)  # where JPEG training changed the model (FAIG), from the cached ranking
     file_text = f"The file: {facts.summary()}."
     if facts.notes:
         file_text += " " + " ".join(n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in facts.notes)
