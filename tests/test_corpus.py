@@ -273,3 +273,44 @@ def test_external_scheduler_gives_the_same_rows(embedded, corpus, tmp_path, caps
     b = ref[cols].sort_values(KEY).reset_index(drop=True)
     pd.testing.assert_frame_equal(a.drop(columns="value"), b.drop(columns="value"))
     assert np.allclose(a["value"], b["value"], rtol=1e-6, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.slow
+def test_codec_study_per_image_on_dask_matches_the_serial_study(corpus, tmp_path, capsys):
+    """`liif-explain codecs --images DIR`: one task per image; the study's tables equal the serial study's on the
+    same images; a corrupt file is an error row (exit 1); a rerun skips what is done."""
+    from skimage import data
+
+    from explain.corpus.codecs import read_codec_rows
+    from explain.studies.codec_study import codec_study
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name, image in (("astro", data.astronaut()), ("cat", data.chelsea())):
+        Image.fromarray(image).resize((96, 96), Image.BICUBIC).save(photos / f"{name}.png")
+    (photos / "zz.png").write_bytes(b"not a png")
+    out = tmp_path / "out"
+    argv = ["codecs", "--images", str(photos), "--out", str(out), "--models", str(corpus / "tiny.pt"), "--codecs",
+            "jpeg", "webp", "--bpps", "1.2", "2.0", "--attribution-bpps", "1.2", "--attribution-steps", "2",
+            "--workers", "2", "--no-progress"]
+    assert main(argv) == 1
+    text = capsys.readouterr().out
+    assert "1 failed" in text and "zz.png" in text
+    params = text.split("parameters ")[1].split(";")[0]
+    df = read_codec_rows(out, params)
+    assert set(df["table"]) == {"rd", "attribution", "error"}
+    assert df[df.table == "error"]["image"].tolist() == ["zz.png"]
+    assert not df[df.table == "rd"].duplicated(["image", "codec", "point", "method"]).any()
+    serial = codec_study(images=[photos / "astro.png", photos / "cat.png"], codecs=["jpeg", "webp"],
+                         target_bpps=[1.2, 2.0], models={"tiny": str(corpus / "tiny.pt")}, attribution_bpps=[1.2],
+                         attribution_steps=2, progress=False)
+    mine = pd.read_csv(out / "codecs.csv")
+    theirs = pd.DataFrame([vars(r) for r in serial.rows])
+    assert mine["image"].tolist() == [f"{n}.png" for n in theirs["image"]]
+    num = ["bpp", "psnr_y", "ssim", "psnr_b", "block_ratio"]
+    assert np.allclose(mine[num].to_numpy(float), theirs[num].to_numpy(float), rtol=1e-6, equal_nan=True)
+    assert (mine["nbytes"] == theirs["nbytes"]).all()
+    assert (out / "answer.md").is_file() and "bootstrap interval" in (out / "answer.md").read_text()
+    assert main(argv) == 1
+    assert "2 already done, 1 to study" in capsys.readouterr().out
+    assert len(read_codec_rows(out, params)) == len(df)

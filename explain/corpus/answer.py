@@ -79,6 +79,8 @@ def format_figure(kind: str, value: float) -> str:
         return f"{100 * value:.0f} %"
     if kind == "ratio":
         return f"{value:.2f}×"
+    if kind == "dB":
+        return f"{value:+.2f} dB"
     return f"{value:.1f}"
 
 
@@ -91,6 +93,8 @@ def format_interval(kind: str, mean: float, lo: float, hi: float) -> str:
         return f"{100 * mean:.0f} % [{100 * lo:.0f}, {100 * hi:.0f}]"
     if kind == "ratio":
         return f"{mean:.2f}× [{lo:.2f}, {hi:.2f}]"
+    if kind == "dB":
+        return f"{mean:+.2f} dB [{lo:+.2f}, {hi:+.2f}]"
     return f"{mean:.1f} [{lo:.1f}, {hi:.1f}]"
 
 

@@ -161,7 +161,10 @@ def run_corpus(entries, out, *, models=None, settings: dict | None = None, worke
     return run
 
 
-def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log) -> None:
+def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log, task=explain_image,
+             schema=store.SCHEMA) -> None:
+    """Run ``task(job)`` for every job on the cluster, counting as they complete; sets ``run.interrupted`` on
+    Ctrl-C / SIGTERM after cancelling what is left and closing the cluster."""
     from distributed import as_completed
 
     from .cluster import connect
@@ -177,7 +180,7 @@ def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log) -> None:
         log(f"{cluster.workers} worker(s) on {where}" + (f"; dashboard: {cluster.dashboard}" if cluster.dashboard
                                                           else "; no dashboard (install bokeh for one)"))
         client = cluster.client
-        futures = [client.submit(explain_image, job, pure=False, retries=1, key=f"explain-{job['key']}")
+        futures = [client.submit(task, job, pure=False, retries=1, key=f"{task.__name__}-{job['key']}")
                    for job in jobs]
         by_key = {f.key: job for f, job in zip(futures, jobs)}
         bar = tqdm(total=len(jobs), desc="corpus", unit="image", disable=not progress, dynamic_ncols=True)
@@ -187,7 +190,7 @@ def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log) -> None:
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the image's worker died again and again
-                result = _driver_error_row(job, exc)
+                result = _driver_error_row(job, exc, schema)
             if result["status"] == "ok":
                 run.ok += 1
             else:
@@ -218,7 +221,7 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _driver_error_row(job: dict, exc: BaseException) -> dict:
+def _driver_error_row(job: dict, exc: BaseException, schema=store.SCHEMA) -> dict:
     """The error row the driver writes when a task itself could not finish (its worker died too often)."""
     v = job["versions"]
     base = {"image": job["name"], "path": job["path"], "image_key": job["key"], "content_sha256": None,
@@ -226,5 +229,7 @@ def _driver_error_row(job: dict, exc: BaseException) -> dict:
             "scale": float(job["settings"]["scale"]), "worker": None}
     message = f"{type(exc).__name__}: {exc}"
     row = error_row(base, message)
-    store.write_rows(store.rows_file(job["out"], job["key"], job["params"]), [row])
+    if "table" in schema.names:
+        row["table"] = "error"
+    store.write_rows(store.rows_file(job["out"], job["key"], job["params"]), [row], schema)
     return {"key": job["key"], "name": job["name"], "status": "error", "error": row["error"], "rows": 1}

@@ -11,7 +11,8 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-_UNITS = {"share": "share (%)", "check": "passes (% of images)", "ratio": "ratio (×)", "index": "index (0–100)"}
+_UNITS = {"share": "share (%)", "check": "passes (% of images)", "ratio": "ratio (×)", "index": "index (0–100)",
+          "dB": "dB"}
 _PERCENT = {"share", "check"}
 
 
