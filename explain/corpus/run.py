@@ -45,6 +45,7 @@ class CorpusRun:
     files: dict = field(default_factory=dict)
     seconds: float = 0.0
     workers: int = 0
+    worker_peak_mb: dict = field(default_factory=dict)  # worker address → peak resident memory seen (MiB)
 
     @property
     def status(self) -> int:
@@ -191,6 +192,9 @@ def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log, task=expla
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the image's worker died again and again
                 result = _driver_error_row(job, exc, schema)
+            if result.get("worker") is not None and "peak_rss_mb" in result:
+                w = result["worker"]
+                run.worker_peak_mb[w] = max(run.worker_peak_mb.get(w, 0.0), float(result["peak_rss_mb"]))
             if result["status"] == "ok":
                 run.ok += 1
             else:

@@ -99,4 +99,16 @@ def explain_image(job: dict) -> dict:
         message = rows[0]["error"]
     target = store.write_rows(store.rows_file(out, key, job["params"]), rows)
     return {"key": key, "name": name, "status": status, "error": message, "rows": len(rows),
-            "seconds": time.perf_counter() - t0, "file": str(target)}
+            "seconds": time.perf_counter() - t0, "file": str(target), "worker": base["worker"],
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (NaN where the resource module is missing)."""
+    try:
+        import resource
+        import sys
+    except ImportError:  # not on a Unix
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
