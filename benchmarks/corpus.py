@@ -1,6 +1,6 @@
 """Benchmark: a corpus on Dask — images per minute with 1 and 2 worker processes, their ratio, peak memory.
 
-    python benchmarks/corpus.py                           # 8 JPEGs of 96×96, the default models, low steps
+    python benchmarks/corpus.py                           # 6 JPEGs of 64×64, the default models, low steps
     python benchmarks/corpus.py --images 16 --size 128 --workers 1 2 --lam-steps 16 --ig-steps 8
 
 Makes ``--images`` small JPEGs from scikit-image's photos (PIL bicubic to ``--size`` pixels square, qualities
@@ -50,8 +50,8 @@ def make_images(folder: Path, n: int, size: int) -> list[Path]:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--images", type=int, default=8, help="how many JPEGs (default 8)")
-    p.add_argument("--size", type=int, default=96, help="their side in pixels (default 96)")
+    p.add_argument("--images", type=int, default=6, help="how many JPEGs (default 6)")
+    p.add_argument("--size", type=int, default=64, help="their side in pixels (default 64)")
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run (default 1 2)")
     p.add_argument("--models", nargs="+", help="names or checkpoint paths (default: the explain defaults)")
     p.add_argument("--windows", type=int, default=1)
@@ -76,12 +76,15 @@ def main(argv=None) -> dict:
             run = run_corpus([photos], root / f"corpus-{n}w", models=args.models, settings=settings, workers=n,
                              report=not args.no_reports, progress=False, answer=False, log=lambda *a: None)
             wall = time.perf_counter() - t0
+            if run.interrupted:
+                raise SystemExit(f"interrupted during the {n}-worker run; no figures")
             rows = store.read_rows(root / f"corpus-{n}w", run.params)
             per_image = rows.drop_duplicates("image_key")["seconds"].mean()
             peaks = sorted(run.worker_peak_mb.values())
             results[n] = {"wall_s": wall, "per_min": 60 * run.ok / wall, "ok": run.ok, "failed": run.failed,
                           "image_s": float(per_image), "peak_mb": peaks}
-            print(f"{n} worker(s): {run.ok} images in {wall:.1f} s = {results[n]['per_min']:.2f} images/min; "
+            print(f"{n} worker(s): {run.ok} images ({run.failed} failed) in {wall:.1f} s = "
+                  f"{results[n]['per_min']:.2f} images/min; "
                   f"{per_image:.1f} s per image on its worker; peak RSS per worker "
                   + ", ".join(f"{m:.0f} MiB" for m in peaks))
     first = args.workers[0]

@@ -314,3 +314,17 @@ def test_codec_study_per_image_on_dask_matches_the_serial_study(corpus, tmp_path
     assert main(argv) == 1
     assert "2 already done, 1 to study" in capsys.readouterr().out
     assert len(read_codec_rows(out, params)) == len(df)
+
+
+def test_one_photo_runs_as_before_without_dask(corpus, tmp_path):
+    """A single photo takes today's path: its report folder, no corpus files, and Dask is never imported."""
+    code = ("import sys; from explain.cli import main; "
+            f"status = main(['explain', {str(corpus / 'photos' / 'q10.jpg')!r}, '--out', {str(tmp_path / 'one')!r}, "
+            f"'--models', {str(corpus / 'tiny.pt')!r}, '--windows', '1', '--lam-steps', '2', '--ig-steps', '2', "
+            "'--quiet']); "
+            "assert status == 0, status; assert 'distributed' not in sys.modules and 'dask' not in sys.modules; "
+            "assert 'pyarrow' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "one" / "index.html").is_file() and (tmp_path / "one" / "report.json").is_file()
+    assert not (tmp_path / "one" / "rows").exists() and "report:" in done.stdout

@@ -33,10 +33,12 @@ def bootstrap_interval(values, n_boot: int = BOOTSTRAP, seed: int = 0, level: fl
 
 
 def image_values(rows: pd.DataFrame) -> pd.DataFrame:
-    """One value per (image, model, figure): the mean over the image's windows. Columns: image, model,
-    figure_key, figure, kind, quality, quality_band, value. Error rows are left out."""
+    """One value per (image, model, figure): the mean over the image's windows. Columns: image (and image_key
+    when the rows have it: two files of the same name stay two images), model, figure_key, figure, kind, quality,
+    quality_band, value. Error rows are left out."""
     ok = rows[rows["status"] == "ok"]
-    cols = ["image", "model", "figure_key", "figure", "kind", "quality", "quality_band"]
+    cols = ["image", *(["image_key"] if "image_key" in rows else []), "model", "figure_key", "figure", "kind",
+            "quality", "quality_band"]
     if ok.empty:
         return pd.DataFrame(columns=[*cols, "value"])
     return ok.groupby(cols, dropna=False, sort=False)["value"].mean().reset_index()

@@ -26,7 +26,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     """Explain every photo of ``args.photo`` (files, folders, globs) into ``args.out`` (default out/corpus).
     Exit status: 0 every image explained, 1 some failed (counted), 130 interrupted; bad input raises ValueError."""
-    from .run import run_corpus
+    from .run import INTERRUPTED, run_corpus
 
     out = Path(args.out or DEFAULT_OUT)
     if args.window:
@@ -35,8 +35,12 @@ def run(args) -> int:
     settings = {"scale": args.scale, "windows": args.windows, "lam_steps": args.lam_steps,
                 "ig_steps": args.ig_steps, "randomise": args.randomise, "baseline_quality": args.baseline_quality,
                 "seed": 0}
-    result = run_corpus(args.photo, out, models=args.models, settings=settings, workers=args.workers,
-                        scheduler=args.scheduler, report=not args.no_reports, progress=not args.quiet)
+    try:
+        result = run_corpus(args.photo, out, models=args.models, settings=settings, workers=args.workers,
+                            scheduler=args.scheduler, report=not args.no_reports, progress=not args.quiet)
+    except KeyboardInterrupt:  # outside the cluster part (which handles its own): before it or while answering
+        print(f"\ninterrupted; every finished image is kept in {out / 'rows'}; rerun the same command to go on")
+        return INTERRUPTED
     if result.interrupted:
         return result.status
     done = result.images - len(result.failures)

@@ -22,7 +22,10 @@ class Cluster:
     workers: int
 
     def close(self) -> None:
-        """Close the client, then the embedded cluster (an external one is left running)."""
+        """Close the client, then the embedded cluster (an external one is left running). A worker still busy
+        is killed (its image was cancelled): Dask's warning about it is noise here."""
+        logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
+        logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
         try:
             self.client.close(timeout=10)
         except Exception:  # noqa: BLE001 - closing after an interruption: nothing more to do

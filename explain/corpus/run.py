@@ -152,7 +152,9 @@ def run_corpus(entries, out, *, models=None, settings: dict | None = None, worke
     if jobs:
         _compute(jobs, run, workers, scheduler, progress, log)
     if not run.interrupted:
+        keys = {image_key(p) for p in files}
         df = store.read_rows(out, params)
+        df = df[df["image_key"].isin(keys)].reset_index(drop=True)  # this run's images only
         run.failures = sorted({(r.image, r.error) for r in df[df.status == "error"].itertuples()})
         if answer:
             from .report import write_answer
@@ -184,7 +186,8 @@ def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log, task=expla
         futures = [client.submit(task, job, pure=False, retries=1, key=f"{task.__name__}-{job['key']}")
                    for job in jobs]
         by_key = {f.key: job for f, job in zip(futures, jobs)}
-        bar = tqdm(total=len(jobs), desc="corpus", unit="image", disable=not progress, dynamic_ncols=True)
+        bar = tqdm(total=run.images, initial=run.skipped, desc="corpus", unit="image", disable=not progress,
+                   dynamic_ncols=True)
         bar.set_postfix(failed=0)
         for future in as_completed(futures):
             job = by_key[future.key]
