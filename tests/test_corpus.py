@@ -200,8 +200,10 @@ def test_embedded_cluster_rows_killed_worker_and_bad_file(embedded, corpus, caps
 
 
 @pytest.mark.slow
-def test_interrupt_then_rerun_loses_and_duplicates_nothing(corpus, tmp_path):
-    """SIGTERM to a run midway: exit 130 with a message, finished images kept; the rerun finishes the rest."""
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
+def test_interrupt_then_rerun_loses_and_duplicates_nothing(corpus, tmp_path, how):
+    """SIGTERM to the run, or Ctrl-C (SIGINT to its whole process group, workers included, as a terminal sends
+    it) midway: exit 130 with a message, finished images kept; the rerun finishes the rest."""
     photos = tmp_path / "photos"
     photos.mkdir()
     for k, p in enumerate(sorted((corpus / "photos").glob("q*.jpg")) * 3):
@@ -210,19 +212,23 @@ def test_interrupt_then_rerun_loses_and_duplicates_nothing(corpus, tmp_path):
     cmd = [sys.executable, "-m", "explain.cli", "explain", str(photos), "--out", str(out), "--models",
            str(corpus / "tiny.pt"), "--workers", "1", *FAST, "--no-reports"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, start_new_session=True)
     try:
         deadline = time.time() + 90
         while time.time() < deadline and len(list((out / "rows").glob("*.parquet"))) < 1 and proc.poll() is None:
             time.sleep(0.1)
         assert proc.poll() is None, proc.stdout.read()
-        proc.send_signal(signal.SIGTERM)
+        if how == "SIGTERM":
+            proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
         text, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, text
-    assert "SIGTERM" in text and "rerun the same command" in text
+    assert ("SIGTERM" if how == "SIGTERM" else "interrupted") in text and "rerun the same command" in text
+    assert "Traceback" not in text
     kept = store.read_rows(out)
     assert 1 <= kept["image"].nunique() < 12 and not kept.duplicated(KEY).any()
     assert not list((out / "rows").glob(".*"))  # no half-written file left

@@ -37,6 +37,28 @@ class Cluster:
                 pass
 
 
+def _worker_plugin():
+    """A WorkerPlugin for the embedded cluster's workers: they ignore Ctrl-C (the terminal sends it to the whole
+    process group; the driver then cancels the tasks and closes the cluster itself) and run torch on one thread."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class EmbeddedWorker(WorkerPlugin):
+        name = "liif-explain-embedded-worker"
+
+        def setup(self, worker):
+            import signal
+
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            except ValueError:  # not in the main thread of the worker process
+                pass
+            import torch
+
+            torch.set_num_threads(1)
+
+    return EmbeddedWorker()
+
+
 def quiet_dask() -> None:
     """Dask's loggers to warnings (they log every worker start and stop at INFO)."""
     for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker",
@@ -88,8 +110,10 @@ def connect(scheduler: str | None = None, workers: int | None = None, wait_s: fl
     env = {**THREAD_ENV}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, silence_logs=logging.WARNING,
+    # the worker processes log errors only (a cancelled task is a warning there); the driver reports each image
+    local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
                          dashboard_address=":0" if dashboard_available() else None, host="127.0.0.1", env=env)
     client = Client(local)
+    client.register_plugin(_worker_plugin())
     link = local.dashboard_link if dashboard_available() else None
     return Cluster(client, local, link, n)

@@ -172,7 +172,10 @@ def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log, task=expla
 
     from .cluster import connect
 
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    # SIGTERM as Ctrl-C; and Ctrl-C itself even where the shell started us with SIGINT ignored (a background job)
+    previous = {sig: signal.signal(sig, handler) for sig, handler in
+                ((signal.SIGTERM, _on_sigterm), (signal.SIGINT, signal.default_int_handler))} \
+        if _main_thread() else {}
     cluster = None
     futures = []
     bar = None
@@ -210,16 +213,19 @@ def _compute(jobs, run: CorpusRun, workers, scheduler, progress, log, task=expla
         for f in futures:
             f.cancel()
         what = "SIGTERM" if isinstance(exc, _Terminated) else "interrupted"
-        log(f"\n{what}: {run.skipped + run.ok + run.failed} of {run.images} image(s) done and kept in "
-            f"{store.rows_dir(run.out)}; rerun the same command to finish the other "
-            f"{run.images - run.skipped - run.ok - run.failed}")
     finally:
         if bar is not None:
             bar.close()
         if cluster is not None:
             cluster.close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if run.interrupted:
+        keys = {job["key"] for job in jobs}
+        kept = sum(1 for k, v in store.finished(run.out, run.params).items() if v["status"] == "ok" and k in keys)
+        left = len(jobs) - kept
+        log(f"\n{what}: {run.skipped + kept} of {run.images} image(s) explained and kept in "
+            f"{store.rows_dir(run.out)}; rerun the same command to finish the other {left}")
 
 
 def _main_thread() -> bool:
