@@ -111,6 +111,26 @@ def test_quality_bands_bootstrap_and_summary():
     assert np.isnan(s[s["band"] == "q > 85"].iloc[0]["lo"])  # one image: no interval
 
 
+def test_distribution_figure_has_labelled_axes_and_legend():
+    from explain.figures.corpus import plot_corpus_distributions
+
+    values = pd.DataFrame([{"image": f"i{i}", "model": m, "figure_key": k, "figure": name, "kind": kind,
+                            "value": v + 0.01 * i, "quality_band": "q ≤ 30"}
+                           for i in range(5) for m in ("a", "b")
+                           for k, name, kind, v in (("own_block", "own block", "share", 0.5),
+                                                    ("di_receptive_box", "DI, receptive box", "index", 12.0))])
+    summary = answer.summarise(values)
+    fig = plot_corpus_distributions(values, summary[summary["band"] == answer.ALL])
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["own block", "DI, receptive box"]
+    assert [ax.get_ylabel() for ax in axes] == ["share (%)", "index (0–100)"]
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["a", "b"]
+    assert {t.get_text() for t in axes[0].get_legend().get_texts()} == {"one image",
+                                                                          "mean, 95 % bootstrap interval"}
+    with pytest.raises(ValueError, match="no values"):
+        plot_corpus_distributions(values.iloc[:0], summary)
+
+
 def test_sources_and_params(corpus, tmp_path):
     photos = corpus / "photos"
     found = sources.collect_images([photos])

@@ -7,6 +7,7 @@ corpus package. Each function returns a :class:`matplotlib.figure.Figure` made w
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -59,7 +60,7 @@ def plot_corpus_distributions(values, summary, keys=None, group: str = "model", 
         ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=7, rotation=15)
         ax.set_xlim(-0.6, len(groups) - 0.3)
         ax.set_ylabel(_UNITS.get(kind, kind), fontsize=8)
-        ax.set_title(name if len(name) <= 48 else name[:46] + "…", fontsize=8)
+        ax.set_title(textwrap.fill(name, 44), fontsize=8)
         ax.grid(alpha=0.3, axis="y")
     for ax in axes[len(keys):]:
         ax.set_visible(False)
