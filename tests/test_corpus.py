@@ -90,6 +90,15 @@ def test_report_rows_one_per_model_window_figure(corpus):
         store.to_table([{**out[0], "surprise": 1}])
 
 
+def test_models_load_once_per_worker_process(corpus, monkeypatch):
+    from explain.corpus import tasks
+
+    monkeypatch.setattr(tasks, "_MODELS", {})
+    first = tasks.worker_models([str(corpus / "tiny.pt")])
+    again = tasks.worker_models([str(corpus / "tiny.pt")])
+    assert [m.name for m in first] == ["tiny.pt"] and all(a is b for a, b in zip(first, again))
+
+
 def test_quality_bands_bootstrap_and_summary():
     assert [rows.quality_band(q) for q in (1, 30, 31, 60, 61, 85, 86, 100, None, float("nan"))] == \
         ["q ≤ 30", "q ≤ 30", "q 31–60", "q 31–60", "q 61–85", "q 61–85", "q > 85", "q > 85", rows.NO_QUALITY,
