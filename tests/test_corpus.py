@@ -148,6 +148,8 @@ def test_sources_and_params(corpus, tmp_path):
         ["q10.jpg", "q40.jpg", "q70.jpg", "q95.jpg"]
     assert sources.is_corpus([photos]) and sources.is_corpus(["a.jpg", "b.jpg"]) and sources.is_corpus(["x/*.jpg"])
     assert not sources.is_corpus([photos / "q10.jpg"])
+    assert sources.display_name(photos / "q10.jpg", [str(photos / "q*.jpg")]) == "q10.jpg"
+    assert sources.display_name(photos / "q10.jpg", [corpus]) == "photos/q10.jpg"
     with pytest.raises(ValueError, match="matches no file"):
         sources.collect_images([str(tmp_path / "*.jpg")])
     with pytest.raises(ValueError, match="no such file"):

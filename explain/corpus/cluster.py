@@ -112,7 +112,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, wait_s: fl
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     # the worker processes log errors only (a cancelled task is a warning there); the driver reports each image
     local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
-                         dashboard_address=":0" if dashboard_available() else None, host="127.0.0.1", env=env)
+                         dashboard_address=":0", host="127.0.0.1", env=env)  # a free port: never a clash
     client = Client(local)
     client.register_plugin(_worker_plugin())
     link = local.dashboard_link if dashboard_available() else None

@@ -82,11 +82,22 @@ def image_key(path) -> str:
     return hashlib.sha256(os.fspath(Path(path).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
+def glob_root(pattern: str) -> Path:
+    """The folder a glob searches from: its leading parts before the first one with a wildcard."""
+    parts = []
+    for part in Path(pattern).parts:
+        if is_glob(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
 def display_name(path, roots) -> str:
-    """The image's name in rows and reports: its path relative to the folder it was found in, else as given."""
+    """The image's name in rows and reports: its path relative to the folder (or the glob's folder) it was found
+    in, else as given."""
     path = Path(path)
     for root in roots:
-        root = Path(root)
+        root = glob_root(os.fspath(root)) if is_glob(os.fspath(root)) and not Path(root).exists() else Path(root)
         if root.is_dir():
             try:
                 return path.resolve().relative_to(root.resolve()).as_posix()
