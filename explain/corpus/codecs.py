@@ -211,6 +211,16 @@ def write_codec_answer(out, study, values: pd.DataFrame, failed: pd.DataFrame, p
 
 
 def run_codec_corpus(args, grid: dict | None = None, fixed: dict | None = None) -> int:
+    """:func:`_run_codec_corpus`, with Ctrl-C outside the cluster part (which handles its own) said in one line."""
+    try:
+        return _run_codec_corpus(args, grid, fixed)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; every finished image is kept in {Path(args.out) / store.ROWS_DIR}; rerun the same "
+              "command to go on")
+        return 130
+
+
+def _run_codec_corpus(args, grid: dict | None = None, fixed: dict | None = None) -> int:
     """``liif-explain codecs --images DIR``: the study per image on Dask, then the study over the finished images.
 
     args: the parsed options of ``liif-explain codecs``; grid / fixed: its ``--grid`` / ``--fixed`` as parsed by
@@ -225,7 +235,7 @@ def run_codec_corpus(args, grid: dict | None = None, fixed: dict | None = None) 
     from .run import CorpusRun, _compute, check_corpus_folder
 
     t0 = time.perf_counter()
-    out = check_corpus_folder(args.out)
+    out = check_corpus_folder(args.out, earlier=("codecs.json",))  # an earlier serial study may be replaced
     available = available_codecs()
     codecs = list(available if args.codecs is None else [str(c).lower() for c in args.codecs])
     for codec in codecs:

@@ -55,13 +55,15 @@ class CorpusRun:
         return 1 if self.failures else 0
 
 
-def check_corpus_folder(out) -> Path:
-    """The corpus folder: new, empty or an earlier corpus (it has ``corpus.json`` or ``rows/``); not a file."""
+def check_corpus_folder(out, earlier: tuple[str, ...] = ()) -> Path:
+    """The corpus folder: new, empty or an earlier corpus (it has ``corpus.json`` or ``rows/``, or one of the
+    files named in ``earlier``); not a file."""
     out = Path(out)
     if out.exists():
         if not out.is_dir():
             raise ValueError(f"output {str(out)!r} exists and is not a folder")
-        if any(out.iterdir()) and not ((out / RUN_FILE).is_file() or (out / store.ROWS_DIR).is_dir()):
+        marks = [out / RUN_FILE, out / store.ROWS_DIR, *(out / name for name in earlier)]
+        if any(out.iterdir()) and not any(m.exists() for m in marks):
             raise ValueError(f"output folder {str(out)!r} is neither empty nor an earlier corpus run; name a new or "
                              "empty folder")
     return out
