@@ -7,7 +7,9 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("photo", help="the image file to explain, as it is (JPEG, PNG, …); no ground truth needed")
+    parser.add_argument("photo", nargs="+",
+                        help="the image file to explain, as it is (JPEG, PNG, …); no ground truth needed. Several "
+                             "files, a folder or a glob: a corpus, one Dask task per image (see --workers)")
     parser.add_argument("--out", help="report folder (default: out/explain-<file name>); holds index.html, "
                                       "report.json and PNGs")
     parser.add_argument("--models", nargs="+", metavar="MODEL",
@@ -29,9 +31,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-causal", action="store_true",
                         help="skip the causal clues (taking each clue away and measuring what the block loses)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .corpus import cli as corpus_cli
+
+    corpus_cli.add_arguments(parser)
 
 
 def run(args) -> int:
+    from .corpus.sources import is_corpus
+
+    if is_corpus(args.photo):
+        from .corpus import cli as corpus_cli
+
+        return corpus_cli.run(args)
+    args.photo = args.photo[0]
     from .report import check_out_folder, explain_photo
 
     t0 = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from ...models.names import DEFAULT_MODELS
 from .._cli import images_from_args, parse_models, print_report
@@ -73,10 +74,21 @@ def add_arguments(parser) -> None:
                         help="reference codec of the BD-rates (default: jpeg when studied, else the first codec)")
     parser.add_argument("--out", default="out/codecs", help="output folder (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="--images DIR: one Dask task per image on an embedded cluster of this many worker "
+                             "processes (default: one per core); the rows go to OUT/rows (Parquet), resumable")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="--images DIR: run the tasks on this existing Dask scheduler instead")
 
 
 def run(args) -> CodecStudy:
-    """Run ``liif-explain codecs``: writes OUT/codecs.{csv,json,md}, curves, BD-rates and figures."""
+    """Run ``liif-explain codecs``: writes OUT/codecs.{csv,json,md}, curves, BD-rates and figures. ``--images DIR``
+    runs one Dask task per image (:mod:`explain.corpus.codecs`) and returns its exit status."""
+    if args.images and len(args.images) == 1 and Path(args.images[0]).is_dir():
+        from ...corpus.codecs import run_codec_corpus
+
+        return run_codec_corpus(args, grid=parse_grid(args.grid) if args.grid else None,
+                                fixed=parse_fixed(args.fixed) if args.fixed is not None else None)
     images = images_from_args(args.images)
     study = codec_study(images=images, codecs=args.codecs, settings=parse_grid(args.grid) if args.grid else None,
                         target_bpps=args.bpps, scale=args.scale, models=parse_models(args.models), crop=args.crop,
