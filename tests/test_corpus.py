@@ -62,7 +62,12 @@ def _check_rows(df: pd.DataFrame, images: int, failed: int = 1) -> None:
     ok = df[df["status"] == "ok"]
     assert (df["status"] == "error").sum() == failed
     names = {v[0] for v in QUANTITIES.values()}
-    for (_, _, window), g in ok.groupby(["image", "model", "window"]):
+    causal = {f"causal: {n}" for n in ("own_ac", "neighbours_ac", "neighbours_natural")}
+    for (_, model, window), g in ok.groupby(["image", "model", "window"]):
+        assert causal <= set(g["figure"])  # every model, the randomised copy too, has its causal clues
+        if model.endswith("(randomised)"):
+            assert set(g["kind"]) == {"change"}  # causal clues only
+            continue
         assert names <= set(g["figure"])
         assert ("trust checks passed" in set(g["figure"])) == (window == 1)  # randomised on the first window
     assert ok["value"].notna().all() and ok["quality_band"].isin([b[0] for b in rows.QUALITY_BANDS]).all()
@@ -78,6 +83,13 @@ def test_report_rows_one_per_model_window_figure(corpus):
     df = pd.DataFrame(out)
     assert not df.duplicated(["model", "window", "figure_key"]).any()
     assert set(df["window"]) == {1, 2}
+    # the causal clues: the model's and its randomised copy's, relative changes without an original
+    nb = df[df["figure_key"] == "causal:neighbours_ac"].set_index(["model", "window"])["value"]
+    assert set(nb.index.get_level_values(0)) == {"tiny.pt", "tiny.pt (randomised)"}
+    effect = report.windows[0].causal["tiny.pt"].effects["neighbours_ac"]
+    assert nb[("tiny.pt", 1)] == pytest.approx(effect.change_model)
+    assert set(df[df["figure_key"].str.startswith("causal:")]["kind"]) == {"change"}
+    df = df[df["model"] == "tiny.pt"]
     first = set(df[df["window"] == 1]["figure"])
     assert {v[0] for v in QUANTITIES.values()} <= first
     assert "trust checks passed" in first and "trust checks passed" not in set(df[df["window"] == 2]["figure"])

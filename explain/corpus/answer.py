@@ -79,6 +79,8 @@ def format_figure(kind: str, value: float) -> str:
         return "n/a"
     if kind in ("share", "check"):
         return f"{100 * value:.0f} %"
+    if kind == "change":
+        return f"{100 * value:.1f} %"
     if kind == "ratio":
         return f"{value:.2f}×"
     if kind == "dB":
@@ -93,6 +95,8 @@ def format_interval(kind: str, mean: float, lo: float, hi: float) -> str:
         return text
     if kind in ("share", "check"):
         return f"{100 * mean:.0f} % [{100 * lo:.0f}, {100 * hi:.0f}]"
+    if kind == "change":
+        return f"{100 * mean:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}]"
     if kind == "ratio":
         return f"{mean:.2f}× [{lo:.2f}, {hi:.2f}]"
     if kind == "dB":

@@ -32,9 +32,12 @@ def run(args) -> int:
     if args.window:
         raise ValueError("--window picks blocks of one photo; with several photos the blockiest are explained "
                          "(--windows N)")
+    if getattr(args, "original", None):
+        raise ValueError("--original is the original of one photo; a corpus has none (the causal clues are then "
+                         "relative changes)")
     settings = {"scale": args.scale, "windows": args.windows, "lam_steps": args.lam_steps,
                 "ig_steps": args.ig_steps, "randomise": args.randomise, "baseline_quality": args.baseline_quality,
-                "seed": 0}
+                "seed": 0, "causal": not getattr(args, "no_causal", False), "skill": False}
     try:
         result = run_corpus(args.photo, out, models=args.models, settings=settings, workers=args.workers,
                             scheduler=args.scheduler, report=not args.no_reports, progress=not args.quiet)

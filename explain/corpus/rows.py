@@ -8,7 +8,8 @@ Parquet schema and the corpus answer take it as it comes. :func:`error_row` is t
 could not be explained.
 
 kind: "share" (a fraction in [0, 1]), "ratio" (×), "index" (0–100), "check" (1 = the trust check passes,
-0 = it fails; only where the randomisation test ran).
+0 = it fails; only where the randomisation test ran), and for the causal clues (:mod:`explain.probes.causal`)
+"change" (the relative change of the block's output, a fraction) or "dB" (dB of PSNR-Y lost, with an original).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from ..headline import QUANTITIES, block_numbers
 # JPEG quality bands of the corpus answer (the luma estimate from the quantisation tables, explain.jpeg_facts)
 QUALITY_BANDS = (("q ≤ 30", 0, 30), ("q 31–60", 31, 60), ("q 61–85", 61, 85), ("q > 85", 86, 100))
 NO_QUALITY = "not a JPEG / unknown"
-KIND_UNITS = {"share": "fraction 0–1", "ratio": "×", "index": "0–100", "check": "1 = passes"}
+KIND_UNITS = {"share": "fraction 0–1", "ratio": "×", "index": "0–100", "check": "1 = passes",
+              "change": "relative change, fraction", "dB": "dB lost"}
 
 
 def quality_band(quality) -> str:
@@ -34,14 +36,27 @@ def quality_band(quality) -> str:
     return NO_QUALITY
 
 
-def window_figures(clues) -> dict[str, tuple[str, str, float]]:
-    """``key → (figure name, kind, value)`` for one model on one explained block (a :class:`Clues`).
+def causal_figures(causal) -> dict[str, tuple[str, str, float]]:
+    """``key → (figure name, kind, value)`` of one model's causal clues on one block
+    (:class:`explain.probes.causal.CausalClues`): per intervention "causal: <name>", its dB lost with an original
+    (kind "dB"), else the relative change of the block's output (kind "change")."""
+    if causal is None:
+        return {}
+    kind = "dB" if causal.has_original else "change"
+    return {f"causal:{name}": (f"causal: {name}", kind, e.figure) for name, e in causal.effects.items()}
 
-    The :data:`QUANTITIES` of :func:`explain.headline.block_numbers`; where the weight-randomisation test ran
-    (``check.passes`` not None), "trust checks passed" (the share of the checks that pass) and one 0/1 row per
-    check, named "trust check passes: <clue>". Add new figures here.
+
+def window_figures(clues, causal=None) -> dict[str, tuple[str, str, float]]:
+    """``key → (figure name, kind, value)`` for one model on one explained block (a :class:`Clues`, and the
+    model's :class:`explain.probes.causal.CausalClues` there when computed).
+
+    The causal clues first (:func:`causal_figures`), then the :data:`QUANTITIES` of
+    :func:`explain.headline.block_numbers`; where the weight-randomisation test ran (``check.passes`` not None),
+    "trust checks passed" (the share of the checks that pass) and one 0/1 row per check, named
+    "trust check passes: <clue>". Add new figures here.
     """
-    out = {key: (QUANTITIES[key][0], QUANTITIES[key][1], value) for key, value in block_numbers(clues).items()}
+    out = causal_figures(causal)
+    out.update({key: (QUANTITIES[key][0], QUANTITIES[key][1], value) for key, value in block_numbers(clues).items()})
     ran = [c for c in clues.checks if c.passes is not None]
     if ran:
         out["trust_checks_passed"] = ("trust checks passed", "share", sum(bool(c.passes) for c in ran) / len(ran))
@@ -78,8 +93,11 @@ def report_rows(report, image: dict) -> list[dict]:
     base = {**image, **photo_columns(report.facts), "status": "ok", "error": None}
     rows = []
     for w in report.windows:
-        for model in report.models:
-            for key, (name, kind, value) in window_figures(w.clues[model]).items():
+        figures = {model: window_figures(w.clues[model], w.causal.get(model)) for model in report.models}
+        # the control and the randomised copy have causal clues only
+        figures.update({label: causal_figures(c) for label, c in w.causal.items() if label not in figures})
+        for model, figs in figures.items():
+            for key, (name, kind, value) in figs.items():
                 rows.append({**base, "model": model, "window": int(w.index), "block_row": int(w.block[0]),
                              "block_col": int(w.block[1]), "blockiness": _number(w.blockiness), "figure": name,
                              "figure_key": key, "kind": kind, "value": _number(value)})

@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 _UNITS = {"share": "share (%)", "check": "passes (% of images)", "ratio": "ratio (×)", "index": "index (0–100)",
-          "dB": "dB"}
-_PERCENT = {"share", "check"}
+          "dB": "dB lost (PSNR-Y before − after)", "change": "relative change of the block's output (%)"}
+_PERCENT = {"share", "check", "change"}
 
 
 def _scaled(kind: str, v):
