@@ -96,7 +96,8 @@ def main(argv=None) -> dict:
         for win in report.windows:
             for name, c in win.clues.items():
                 extra = " (with randomisation test)" if c.randomised is not None else ""
-                steps = f" [LAM {c.params['lam_steps_used']}, IG {c.params['ig_steps_used']} steps]"
+                steps = (f" [LAM {c.params['lam_steps_used']}, IG {c.params['ig_steps_used']} / channel "
+                         f"{'-'.join(str(v) for v in c.params['ig_steps_used_channel'])} steps]")
                 cz = f", causal {win.causal[name].seconds:5.1f} s" if name in win.causal else ""
                 print(f"window {win.index}, {name:>16}: clues {c.seconds:6.1f} s{extra}{steps}{cz}")
             for label, cc in win.causal.items():

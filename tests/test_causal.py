@@ -190,7 +190,8 @@ def test_untrustworthy_path_methods_are_kept_out_of_the_answer(scene, tiny_model
     rep = explain_photo(scene[2], None, models=[tiny_model], windows=1, lam_steps=2, ig_steps=1, randomise="none",
                         progress=False, causal=False)
     c = rep.windows[0].clues[rep.models[0]]
-    assert c.params["ig_steps_used"] == 4 and c.params["lam_steps_used"] == 8
+    assert c.params["ig_steps_used"] == 2 and c.params["lam_steps_used"] == 4  # refined to 2×, then kept out
+    assert c.params["ig_steps_used_channel"] == [2, 2, 2]
     assert not c.trusted("lam") and not c.trusted("channel")
     text = " ".join(rep.answer)
     assert "Kept out of these figures" in text and "n/a of its evidence (LAM)" in text

@@ -102,7 +102,7 @@ def plot_intervention(c, name: str, title: str | None = None):
     axes[1].imshow(np.clip(after, 0, 1), extent=extent, interpolation="nearest")
     axes[1].set_title(t_after, fontsize=9)
     im = axes[2].imshow(diff, cmap="magma", extent=extent, interpolation="nearest", vmin=0)
-    axes[2].set_title("|after − before| (mean over R, G, B)", fontsize=9)
+    axes[2].set_title("|after − before|, mean of R, G, B", fontsize=8)
     cb = fig.colorbar(im, ax=axes[2], shrink=0.8)
     cb.set_label("intensity change ([0, 1] units)", fontsize=8)
     if c.original is not None:

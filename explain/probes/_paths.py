@@ -79,8 +79,8 @@ def _region_targets(objective: WindowObjective, targets: list[WindowTarget], x: 
 
 
 def path_gradients(model, image: np.ndarray, window, out_size, targets, baseline: np.ndarray | None = None,
-                   steps: int = 8, at_input: bool | int = False, batch: int | None = None, bar=None
-                   ) -> PathGradients:
+                   steps: int = 8, at_input: bool | int = False, batch: int | None = None, bar=None,
+                   only: list[int] | None = None) -> PathGradients:
     """Mean gradients of ``targets`` for the output ``window`` along the line from ``baseline`` to ``image``.
 
     model:    a LIIF (eval mode is set for the duration).
@@ -90,6 +90,8 @@ def path_gradients(model, image: np.ndarray, window, out_size, targets, baseline
     at_input: also return the plain gradients at the input (one more point): True for every target, an integer
               k for the first k targets only (the others' rows are left at zero).
     bar:      an optional tqdm bar, advanced by the number of path points evaluated.
+    only:     indices of the targets whose path gradients to compute (the others' rows of ``mean_grad`` stay
+              zero): a refinement of some targets costs no backward pass for the rest.
     """
     tgts = [make_target(t) for t in targets]
     if not tgts:
@@ -111,15 +113,19 @@ def path_gradients(model, image: np.ndarray, window, out_size, targets, baseline
     batch = batch or max(1, (1 << 16) // (hc * wc))
     n_t = len(tgts)
 
-    def grads_at(points: torch.Tensor, weights, n_used: int = n_t) -> torch.Tensor:
+    if only is not None and not all(isinstance(i, (int, np.integer)) and 0 <= i < n_t for i in only):
+        raise ValueError(f"only must list target indices in 0..{n_t - 1}, got {only!r}")
+    chosen = list(range(n_t)) if only is None else sorted({int(i) for i in only})
+
+    def grads_at(points: torch.Tensor, weights, which: list[int]) -> torch.Tensor:
         total = torch.zeros((n_t, 3, hc, wc), dtype=dtype, device=device)
         for s in range(0, points.shape[0], batch):
             p = points[s: s + batch].detach().requires_grad_(True)
             wts = torch.as_tensor(weights[s: s + batch], dtype=dtype, device=device).view(-1, 1, 1, 1)
             with torch.enable_grad():
                 values = _region_targets(objective, tgts, p)
-                for t in range(n_used):
-                    (g,) = torch.autograd.grad(values[t].sum(), p, retain_graph=t < n_used - 1)
+                for k, t in enumerate(which):
+                    (g,) = torch.autograd.grad(values[t].sum(), p, retain_graph=k < len(which) - 1)
                     total[t] += (g * wts).sum(0)
             if bar is not None:
                 bar.update(int(p.shape[0]))
@@ -137,14 +143,14 @@ def path_gradients(model, image: np.ndarray, window, out_size, targets, baseline
             x0 = crop(baseline)
             alphas, weights = gauss_legendre(steps)
             points = x0[None] + torch.as_tensor(alphas, dtype=dtype, device=device).view(-1, 1, 1, 1) * (x - x0)[None]
-            result.mean_grad = grads_at(points, weights).double().cpu().numpy()
+            result.mean_grad = grads_at(points, weights, chosen).double().cpu().numpy()
             with torch.no_grad():
                 result.f_baseline = _region_targets(objective, tgts, x0[None])[:, 0].double().cpu().numpy() \
                     .astype(np.float64)
             result.delta = (x - x0).double().cpu().numpy()
         if at_input is not False and at_input is not None:
             n_used = n_t if at_input is True else max(1, min(n_t, int(at_input)))
-            result.grad_input = grads_at(x[None], np.ones(1), n_used).double().cpu().numpy()
+            result.grad_input = grads_at(x[None], np.ones(1), list(range(n_used))).double().cpu().numpy()
     finally:
         model.train(was_training)
     return result

@@ -76,7 +76,7 @@ from .frequency import BLOCK, COMPONENTS, CoefficientMap, coefficient_map, dropp
 RHO_PASS = 0.5  # a map passes the randomisation test when its rank correlation with the random model's is below this
 TV_PASS = 0.10  # channel shares pass when their rows move by at least this total-variation distance on average
 GAP_LIMIT = 0.05  # a path method whose completeness gap exceeds this is refined, then kept out of the answer
-REFINE_FACTOR = 4  # refinement doubles the path steps up to this many times the requested number
+REFINE_FACTOR = 2  # refinement doubles the path steps up to this many times the requested number
 
 
 # ----------------------------------------------------------------------------------------------- results
@@ -336,7 +336,7 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
     randomise:        True: also run the randomisation test on a re-initialised copy (seeded by ``seed``); a LIIF:
                       use that randomised copy (to share one across blocks); False: skip it (``passes`` is None).
     bar:              an optional tqdm bar advanced by the path points evaluated.
-    refine:           a path method (LAM, the integrated gradients) whose completeness gap exceeds
+    refine:           a path method (LAM, each integrated-gradients target) whose completeness gap exceeds
                       :data:`GAP_LIMIT` is recomputed with twice the steps, up to :data:`REFINE_FACTOR` × the
                       requested ones; a gap still above the limit marks it untrustworthy (:meth:`Clues.trusted`).
     Returns :class:`Clues` (plain dataclasses of numpy arrays and floats).
@@ -371,11 +371,16 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
 
     plan = plan_window((h, w), out_size, window, model.query_radius, max(t.margin for t in targets), True)
     base = dropped_coefficient_baseline(image, plan.box, phase, int(quality))
-    ig_used = ig_steps
-    paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_used, at_input=1, bar=bar)
-    while refine and any(_over(g) for g in paths.completeness_gap) and ig_used * 2 <= REFINE_FACTOR * ig_steps:
-        ig_used *= 2  # refine every target together: one path, more Gauss–Legendre nodes
-        paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_used, at_input=1)
+    ig_used = [ig_steps] * len(targets)
+    paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_steps, at_input=1, bar=bar)
+    over = [k for k, g in enumerate(paths.completeness_gap) if _over(g)]
+    steps = ig_steps
+    while refine and over and steps * 2 <= REFINE_FACTOR * ig_steps:
+        steps *= 2  # more Gauss–Legendre nodes, for the targets whose gap is over the limit only
+        finer = path_gradients(model, image, window, out_size, targets, base, steps=steps, only=over)
+        for k in over:
+            paths.mean_grad[k], ig_used[k] = finer.mean_grad[k], steps
+        over = [k for k in over if _over(paths.completeness_gap[k])]
     if paths.plan.box != plan.box:  # pragma: no cover - both plans come from the same inputs
         raise RuntimeError("the receptive crop of the path gradients differs from the baseline's")
 
@@ -392,7 +397,8 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
     result = Clues(label, (h, w), out_size, (out_size[0] / h, out_size[1] / w), index, box, window, phase, tgt.name,
                    spatial, frequency, channel,
                    params={"lam_steps": lam_steps, "ig_steps": ig_steps, "lam_steps_used": lam_used,
-                           "ig_steps_used": ig_used, "gap_limit": GAP_LIMIT, "baseline_quality": int(quality),
+                           "ig_steps_used": ig_used[0], "ig_steps_used_channel": ig_used[1:], "gap_limit": GAP_LIMIT,
+                           "baseline_quality": int(quality),
                            "quadrature": "gauss-legendre", "receptive_box": plan.box, "seed": int(seed),
                            "rho_pass": RHO_PASS, "tv_pass": TV_PASS})
 

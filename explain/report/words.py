@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..probes.clues import GAP_LIMIT, REFINE_FACTOR
+
 DIRECTIONS = {(-1, -1): "above-left", (-1, 0): "above", (-1, 1): "above-right", (0, -1): "left", (0, 1): "right",
               (1, -1): "below-left", (1, 0): "below", (1, 1): "below-right", (0, 0): "own"}
 BAND_WORDS = {"dc": "DC", "low_ac": "lowest AC (u + v ≤ 2)", "high_ac": "higher AC"}
@@ -88,7 +90,8 @@ def withheld_sentence(x: dict, n_blocks: int) -> str:
     if not parts:
         return ""
     return (" Kept out of these figures because their attributions did not add up to the output's change "
-            "(completeness gap above 5 % even with 4× the path steps): " + "; ".join(parts) + ".")
+            f"(completeness gap above {100 * GAP_LIMIT:.0f} % even with {REFINE_FACTOR}× the path steps): "
+            + "; ".join(parts) + ".")
 
 
 def _band_sentence(dc, low, high) -> str:
@@ -196,7 +199,8 @@ def trust_sentence(c) -> str:
     if bad:
         text += "; fails: " + ", ".join(bad)
     if unsure:
-        text += "; not judged, their attributions did not add up even with 4× the path steps: " + ", ".join(unsure)
+        text += (f"; not judged, their attributions did not add up even with {REFINE_FACTOR}× the path steps: "
+                 + ", ".join(unsure))
     r = c.randomised.spatial.lam.block_shares
     text += (f". A randomly initialised network of the same architecture gives {pct(r['own'])} own block / "
              f"{pct(r['neighbours'])} neighbours")
