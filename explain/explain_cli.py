@@ -22,7 +22,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--lam-steps", type=int, default=16, help="LAM blur-path steps (default 16)")
     parser.add_argument("--ig-steps", type=int, default=8, help="integrated-gradients nodes (default 8)")
     parser.add_argument("--randomise", choices=("first", "all", "none"), default="first",
-                        help="weight-randomisation test on the first window (default), all windows, or none")
+                        help="weight-randomisation test on the first window of the model the answer speaks about "
+                             "(default), all windows and models, or none")
     parser.add_argument("--baseline-quality", type=int,
                         help="JPEG quality of the coarser baseline (default: 5, lower for files below quality 15)")
     parser.add_argument("--original", metavar="HR",

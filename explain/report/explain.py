@@ -406,7 +406,8 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     windows:   how many blockiest windows to explain (ignored when ``blocks`` is given).
     blocks:    LR pixels (row, col) whose 8×8 blocks to explain instead (each with its 8 neighbours).
     scale:     the upscaling factor the models are explained at.
-    randomise: weight-randomisation test on "first" window only (default; it doubles the cost), "all" or "none".
+    randomise: weight-randomisation test on the "first" window of the headline model only (default; it doubles the
+               cost of that clue; the trust paragraph speaks of it), "all" windows and models, or "none".
     baseline_quality: quality of the coarser-JPEG baseline (default :func:`coarser_quality` of the file's).
     causal:    also take each clue away (:func:`explain.probes.causal.causal_clues`) for every model, the control and
                the headline model's randomised copy (forward passes only).
@@ -457,8 +458,13 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
         coarser_quality(facts.quality.quality if facts.quality is not None else None)
 
     per_job = lam_steps + ig_steps + 1
-    total = sum(per_job * (2 if randomise == "all" or (randomise == "first" and k == 0) else 1) + 2
-                for k in range(len(chosen)) for _ in names)
+    head = _headline(names)
+
+    def randomised_here(k: int, name: str) -> bool:
+        # "first": the first window of the model the answer speaks about (its trust paragraph); "all": everywhere
+        return randomise == "all" or (randomise == "first" and k == 0 and name == head)
+
+    total = sum(per_job * (2 if randomised_here(k, name) else 1) + 2 for k in range(len(chosen)) for name in names)
     if causal:
         total += len(chosen) * (len(names) + len(extra) + 1)
     bar = tqdm(total=total, desc="explain", unit="pass", disable=not progress,
@@ -475,7 +481,7 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                 model = found[name]
                 t1 = time.perf_counter()
                 rand = False
-                if randomise == "all" or (randomise == "first" and k == 0):
+                if randomised_here(k, name):
                     rand = randomised.setdefault(name, randomised_copy(model, seed))
                 we.clues[name] = clues(model, image, block, size=out_size, grid_phase=phase, lam_steps=lam_steps,
                                        ig_steps=ig_steps, baseline_quality=int(quality),
@@ -494,7 +500,6 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                     bar.update(1)
                 timings[name] += time.perf_counter() - t1
             if causal:
-                head = _headline(names)
                 rand = randomised.setdefault(head, randomised_copy(found[head], seed))
                 for label, model in [*extra.items(), (f"{head} (randomised)", rand)]:
                     t1 = time.perf_counter()
