@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..checks import check_positive_int
 from ..images import bicubic_window, downscale, load_image
 from ..jpeg_facts import ijg_table
 from ..metrics import rgb_to_y
@@ -51,6 +52,7 @@ from ..models.local import evaluating
 from ..upscale import output_size
 from ._lr_query import block_phase
 from .attribution import make_objective
+from .clues import _hr_window, block_of  # the block and its HR window exactly as the gradient clues take them
 from .frequency import BLOCK, JFIF_INV, band_masks, block_dct, block_idct, coefficients_of, rgb_to_centred
 from .locality import plan_window
 
@@ -321,15 +323,12 @@ def causal_clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, 
     h, w = image.shape[:2]
     phase = block_phase(grid_phase)
     phase = (phase[0] % BLOCK, phase[1] % BLOCK)
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+    check_positive_int(draws, "draws")
     if isinstance(baseline_quality, bool) or not isinstance(baseline_quality, (int, np.integer)) or \
             not 1 <= baseline_quality <= 100:
         raise ValueError(f"baseline_quality must be an integer in 1..100, got {baseline_quality!r}")
     out_size = output_size(image.shape, None if size is not None else scale, size)
     hr = _check_original(original, out_size)
-    from .clues import _hr_window, block_of  # the block and its HR window exactly as the gradient clues take them
-
     index, box = block_of(block, phase, (h, w))
     window = _hr_window(box, (h, w), out_size)
     r, c, hh, ww = window
