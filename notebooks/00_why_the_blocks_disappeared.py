@@ -250,7 +250,7 @@ display(plot_channel_scores(lat[focus]))
 # and how spread out it is (DI, whole map (as LAM) and DI, receptive box)?
 
 # %%
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure  # not pyplot: the causal view's ipympl canvas above changed its backend
 
 from explain.headline import QUANTITIES, block_numbers, format_value, jpeg_photo
 from explain.probes import clues
@@ -273,7 +273,8 @@ if sweep:
     for row in sweep:
         print(f"{row['quality']:3d}{row['bpp']:7.3f}  {row['model']:<{width}}{row['neighbours']:>26}"
               f"{row['di_whole_map']:26.1f}{row['di_receptive_box']:26.1f}")
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    fig = Figure(figsize=(9, 3.2), layout="constrained")
+    axes = fig.subplots(1, 2)
     for name in models:
         rows = [row for row in sweep if row["model"] == name]
         axes[0].plot([row["quality"] for row in rows], [row["di_receptive_box"] for row in rows], "-o", label=name)
@@ -285,7 +286,7 @@ if sweep:
         ax.set_xlabel("JPEG quality (1–100)")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    plt.show()
+    display(fig)
 
 
 # %% [markdown]

@@ -1,6 +1,6 @@
 """The notebooks as users run them: JupyterLab 4 in a real browser (Chromium, driven by Playwright).
 
-For notebooks 00 and 02–05 (quick mode) this starts JupyterLab on a free localhost port (no token, autosave and
+For notebooks 00, 02–05 and 08 (quick mode) this starts JupyterLab on a free localhost port (no token, autosave and
 news checks off, a fresh workspace per notebook via ``?reset``, the app exposed to the page as
 ``window.jupyterapp``), runs all cells through the Run menu and checks that
 

@@ -88,7 +88,8 @@ def report_rows(report, image: dict) -> list[dict]:
     report: an :class:`explain.report.ExplainReport`.
     image:  the columns every row of this image carries (image, path, image_key, content_sha256, params_hash,
             versions, seconds, …; see :data:`explain.corpus.store.SCHEMA`).
-    Returns one dict per (model, window, figure) with status "ok", in the report's model and window order.
+    Returns one dict per (model, window, figure) with status "ok", in the report's model and window order; a figure
+    the answer keeps out (NaN: a path method whose completeness gap stayed over the limit) has no row.
     """
     base = {**image, **photo_columns(report.facts), "status": "ok", "error": None}
     rows = []
@@ -98,6 +99,8 @@ def report_rows(report, image: dict) -> list[dict]:
         figures.update({label: causal_figures(c) for label, c in w.causal.items() if label not in figures})
         for model, figs in figures.items():
             for key, (name, kind, value) in figs.items():
+                if not math.isfinite(_number(value)):  # kept out of the answer (e.g. a completeness gap over 5 %)
+                    continue
                 rows.append({**base, "model": model, "window": int(w.index), "block_row": int(w.block[0]),
                              "block_col": int(w.block[1]), "blockiness": _number(w.blockiness), "figure": name,
                              "figure_key": key, "kind": kind, "value": _number(value)})
