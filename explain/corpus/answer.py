@@ -73,19 +73,17 @@ def summarise(values: pd.DataFrame, n_boot: int = BOOTSTRAP, seed: int = 0) -> p
     return pd.DataFrame(out)
 
 
+# kind → how one number of that kind is written (shares and checks in per cent, ratios with ×, dB signed)
+_FORMATS = {"share": lambda v: f"{100 * v:.0f}", "check": lambda v: f"{100 * v:.0f}",
+            "change": lambda v: f"{100 * v:.1f}", "ratio": lambda v: f"{v:.2f}", "dB": lambda v: f"{v:+.2f}"}
+_UNITS = {"share": " %", "check": " %", "change": " %", "ratio": "×", "dB": " dB"}
+
+
 def format_figure(kind: str, value: float) -> str:
     """A value as the answer writes it: shares and checks in per cent, ratios with ×, indices with one decimal."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    if kind in ("share", "check"):
-        return f"{100 * value:.0f} %"
-    if kind == "change":
-        return f"{100 * value:.1f} %"
-    if kind == "ratio":
-        return f"{value:.2f}×"
-    if kind == "dB":
-        return f"{value:+.2f} dB"
-    return f"{value:.1f}"
+    return _FORMATS.get(kind, lambda v: f"{v:.1f}")(value) + _UNITS.get(kind, "")
 
 
 def format_interval(kind: str, mean: float, lo: float, hi: float) -> str:
@@ -93,15 +91,8 @@ def format_interval(kind: str, mean: float, lo: float, hi: float) -> str:
     text = format_figure(kind, mean)
     if not (np.isfinite(mean) and np.isfinite(lo) and np.isfinite(hi)):
         return text
-    if kind in ("share", "check"):
-        return f"{100 * mean:.0f} % [{100 * lo:.0f}, {100 * hi:.0f}]"
-    if kind == "change":
-        return f"{100 * mean:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}]"
-    if kind == "ratio":
-        return f"{mean:.2f}× [{lo:.2f}, {hi:.2f}]"
-    if kind == "dB":
-        return f"{mean:+.2f} dB [{lo:+.2f}, {hi:+.2f}]"
-    return f"{mean:.1f} [{lo:.1f}, {hi:.1f}]"
+    number = _FORMATS.get(kind, lambda v: f"{v:.1f}")
+    return f"{text} [{number(lo)}, {number(hi)}]"
 
 
 def headline_model(models) -> str | None:

@@ -281,7 +281,9 @@ def _psnr_from_se(se_sum: float, n: int) -> float:
     return float("inf") if se_sum <= 0 else float(10.0 * np.log10(n / se_sum))
 
 
-def _check_original(original, out_size) -> np.ndarray | None:
+def check_original(original, out_size) -> np.ndarray | None:
+    """The HR original (anything :func:`explain.load_image` takes) as (H, W, 3) in [0, 1], or None; ValueError when
+    it is not the output's size (scale × the photo)."""
     if original is None:
         return None
     hr = load_image(original)
@@ -328,7 +330,7 @@ def causal_clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, 
             not 1 <= baseline_quality <= 100:
         raise ValueError(f"baseline_quality must be an integer in 1..100, got {baseline_quality!r}")
     out_size = output_size(image.shape, None if size is not None else scale, size)
-    hr = _check_original(original, out_size)
+    hr = check_original(original, out_size)
     index, box = block_of(block, phase, (h, w))
     window = _hr_window(box, (h, w), out_size)
     r, c, hh, ww = window
@@ -497,5 +499,5 @@ def compare_effects(first: list[CausalClues], second: list[CausalClues], n_boot:
     return out
 
 
-__all__ = ["causal_clues", "CausalClues", "Effect", "EffectComparison", "compare_effects", "coefficient_edits",
-           "natural_bank", "INTERVENTIONS", "NEIGHBOURS", "NEIGHBOUR_WORDS", "DRAWS"]
+__all__ = ["causal_clues", "check_original", "CausalClues", "Effect", "EffectComparison", "compare_effects",
+           "coefficient_edits", "natural_bank", "INTERVENTIONS", "NEIGHBOURS", "NEIGHBOUR_WORDS", "DRAWS"]

@@ -29,7 +29,7 @@ from ..jpeg_facts import BLOCK, Photo, _json_safe, read_photo
 from ..metrics import blockiness_map
 from ..models import ImplicitSR, is_model, load_model
 from ..models.names import CONTROLS, DEFAULT_MODELS
-from ..probes.causal import DRAWS, CausalClues, causal_clues
+from ..probes.causal import DRAWS, CausalClues, causal_clues, check_original
 from ..probes.clues import Clues, block_of, clues, coarser_quality, randomised_copy
 from ..probes.ensemble import ensemble_weights
 from ..probes.latent import block_boundary_gradients, pca_rgb, periodicity_chance, periodicity_score
@@ -323,7 +323,8 @@ def _nearest_crop(image, window_lr, out_size):
 
 # ------------------------------------------------------------------------------------------- causal clues
 def _original(original, out_size) -> np.ndarray | None:
-    """The HR original as an (H, W, 3) array at the output size, or None; ValueError naming a wrong size."""
+    """The HR original as an (H, W, 3) array at the output size, or None; ValueError naming a wrong size
+    (:func:`explain.probes.causal.check_original`)."""
     if original is None:
         return None
     from ..images import load_image
@@ -332,10 +333,7 @@ def _original(original, out_size) -> np.ndarray | None:
         hr = load_image(original)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"the original: {exc}") from None
-    if hr.shape[:2] != tuple(out_size):
-        raise ValueError(f"the original is {hr.shape[1]}×{hr.shape[0]} pixels, but it must be scale × the photo: "
-                         f"{out_size[1]}×{out_size[0]}")
-    return hr
+    return check_original(hr, out_size)
 
 
 def _control(control, names: list[str], found: dict) -> tuple[str | None, dict[str, ImplicitSR]]:
