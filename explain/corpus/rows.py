@@ -95,7 +95,7 @@ def report_rows(report, image: dict) -> list[dict]:
     rows = []
     for w in report.windows:
         figures = {model: window_figures(w.clues[model], w.causal.get(model)) for model in report.models}
-        # the control and the randomised copy have causal clues only
+        # the control has causal clues only
         figures.update({label: causal_figures(c) for label, c in w.causal.items() if label not in figures})
         for model, figs in figures.items():
             for key, (name, kind, value) in figs.items():

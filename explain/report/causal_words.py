@@ -12,6 +12,27 @@ import numpy as np
 
 from ..probes.causal import NEIGHBOUR_WORDS, NEIGHBOURS
 
+# Each intervention in words for people (the plain layer); report.json and the technical table keep the names.
+CLUE_WORDS = {
+    "own_ac": "the block's own fine patterns",
+    "neighbours_ac": "the fine patterns of the 8 surrounding blocks",
+    "neighbours_low_ac": "the coarsest patterns of the surrounding blocks",
+    "neighbours_high_ac": "the finer patterns of the surrounding blocks",
+    "neighbours_coarse": "the surrounding blocks' detail at a coarser JPEG quality",
+    "chroma_ac": "the colour patterns of all nine blocks",
+    **{f"neighbour_{k}": f"the fine patterns of {NEIGHBOUR_WORDS[o]}" for o, k in NEIGHBOURS.items()},
+    "neighbours_natural": "the surrounding blocks' patterns against random natural texture",
+}
+WEIGHED = ("Each loss is weighed against a plain bicubic enlargement of the same edited image and against the "
+           "control, a copy trained the same way on clean images: a network with random weights has no detail to "
+           "lose, so it would prove nothing.")
+
+
+def _words_list(names) -> str:
+    """["a", "b", "c"] → "a, b and c" in :data:`CLUE_WORDS`' words."""
+    words = [CLUE_WORDS.get(n, n.replace("_", " ")) for n in names]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
 DB_WORDS = ("dB (decibels) measure how close the rebuilt pixels are to the original: 1 dB less means about 26 % "
             "more squared error")
 
@@ -26,8 +47,11 @@ def _db(x: float) -> str:
 
 
 def _range(values, fmt) -> str:
+    """" (from a to b over the blocks)", or nothing when there is one block or the range rounds to one value."""
     v = [x for x in values if x is not None and np.isfinite(x)]
-    return f" (from {fmt(min(v))} to {fmt(max(v))} over the blocks)" if len(v) > 1 else ""
+    if len(v) < 2 or fmt(min(v)) == fmt(max(v)):
+        return ""
+    return f" (from {fmt(min(v))} to {fmt(max(v))} over the blocks)"
 
 
 def _pct(x: float) -> str:
@@ -118,9 +142,9 @@ def plain_paragraph(report) -> str:
 
 
 def learnt_paragraph(report) -> str | None:
-    """Whether the headline model's effects differ from its control's and from a random network's, clue by clue,
-    beyond the 95 % intervals (None when neither comparison was made)."""
-    if not report.learnt:
+    """Whether the headline model's effects differ from its control's clue by clue, beyond the 95 % intervals, in
+    plain words (None without a control). The intervention names stay in ``report.json`` and the HTML table."""
+    if "control" not in report.learnt:
         return None
     head = report.headline_model
     with_original = all(w.causal[head].has_original for w in report.windows)
@@ -131,38 +155,23 @@ def learnt_paragraph(report) -> str | None:
             return f"changes by {100 * x:.1f} %"
         return f"loses {x:.2f} dB" if x >= 0 else f"gains {-x:.2f} dB"
 
-    parts = []
-    if "control" in report.learnt:
-        label, comp = report.learnt["control"]
-        nb = comp.get("neighbours_ac")
-        if nb is not None:
-            if nb.differs:
-                how = "more" if nb.difference > 0 else "less"
-                parts.append(f"Its control {label}, trained the same way on clean images, {loses(nb.second)} "
-                             f"when the neighbours' patterns are erased: {head} relies on them {how} "
-                             f"(difference {fmt(nb.difference)}, 95 % interval {fmt(nb.interval[0])} to "
-                             f"{fmt(nb.interval[1])}).")
-            else:
-                parts.append(f"Its control {label}, trained the same way on clean images, {loses(nb.second)} "
-                             f"when the neighbours' patterns are erased: not distinguishable from {head} here "
-                             f"(difference {fmt(nb.difference)}, 95 % interval {fmt(nb.interval[0])} to "
-                             f"{fmt(nb.interval[1])}).")
-        differs = [k for k, v in comp.items() if v.differs]
-        same = [k for k, v in comp.items() if not v.differs]
-        parts.append(f"Clue by clue against {label}: differs for " + (", ".join(differs) or "none")
-                     + "; within the intervals for " + (", ".join(same) or "none") + ".")
-    if "random" in report.learnt:
-        label, comp = report.learnt["random"]
-        nb = comp.get("neighbours_ac")
-        differs = [k for k, v in comp.items() if v.differs]
-        text = "A network of the same architecture with random weights"
-        if nb is not None:
-            text += f" {loses(nb.second)} when the neighbours' patterns are erased;"
-        text += (f" {len(differs)} of {len(comp)} of {head}'s causal effects differ from its beyond the intervals, "
-                 "so they are learnt, not the architecture's" if differs else
-                 f" none of {head}'s causal effects differs from its beyond the intervals")
-        parts.append(text + ".")
-    return " ".join(parts) if parts else None
+    label, comp = report.learnt["control"]
+    parts = [WEIGHED]
+    nb = comp.get("neighbours_ac")
+    if nb is not None:
+        interval = f"difference {fmt(nb.difference)}, 95 % interval {fmt(nb.interval[0])} to {fmt(nb.interval[1])}"
+        verdict = (f"{head} relies on them {'more' if nb.difference > 0 else 'less'}" if nb.differs else
+                   f"not distinguishable from {head} here")
+        parts.append(f"Its control {label}, trained the same way on clean images, {loses(nb.second)} when the "
+                     f"neighbours' patterns are erased: {verdict} ({interval}).")
+    differs = [k for k, v in comp.items() if v.differs and k != "neighbours_ac"]
+    if differs:
+        parts.append(f"Beyond the intervals, {head} and its control differ in what they lose without "
+                     f"{_words_list(differs)}; for the other {len(comp) - len(differs) - (nb is not None)} clues the "
+                     "two cannot be told apart on these blocks.")
+    else:
+        parts.append("For every other clue the two cannot be told apart on these blocks.")
+    return " ".join(parts)
 
 
 def causal_paragraphs(report) -> list[str]:

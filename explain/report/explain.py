@@ -15,13 +15,11 @@ from __future__ import annotations
 import json
 import os
 import platform
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from ..fileio import staged_folder
 from ..images import bicubic_window
@@ -34,6 +32,7 @@ from ..probes.clues import Clues, block_of, clues, coarser_quality, randomised_c
 from ..probes.ensemble import ensemble_weights
 from ..probes.latent import block_boundary_gradients, pca_rgb, periodicity_chance, periodicity_score
 from ..upscale import output_size
+from .stages import STAGE_WEIGHTS, StageClock
 
 WINDOW_BLOCKS = 3  # a window is the explained block and its 8 neighbours
 REPORT_FILES = ("index.html", "report.json")
@@ -56,9 +55,10 @@ class WindowExplanation:
     outputs:    name → (window_height·s, window_width·s, 3) crops: "input (nearest)", "bicubic", each model.
     maps:       model name → {"spread": HR weighted-spread map, "pca": LR latent PCA-RGB} for the figures.
     chosen_by:  "blockiest" or "user".
-    causal:     label → :class:`explain.probes.causal.CausalClues` of the centre block: every explained model, the
-                control (when added, see :func:`explain_photo`) and the headline model's weight-randomised copy
-                (label "<model> (randomised)"); the roles are in :attr:`ExplainReport.causal_roles`.
+    causal:     label → :class:`explain.probes.causal.CausalClues` of the centre block: every explained model and the
+                control (when added, see :func:`explain_photo`); the roles are in :attr:`ExplainReport.causal_roles`.
+                (No weight-randomised copy: a random network has no detail to lose, so its causal effects cannot
+                fail a comparison. The randomisation test stays with the gradient clues, where it can fail.)
     """
 
     index: int
@@ -93,14 +93,14 @@ class ExplainReport:
     params: dict = field(default_factory=dict)
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
-    causal_roles: dict[str, str] = field(default_factory=dict)  # label → "explained", "control" or "random"
+    causal_roles: dict[str, str] = field(default_factory=dict)  # label → "explained" or "control"
     original: np.ndarray | None = field(default=None, repr=False)  # the HR original, when given
     learnt: dict = field(default_factory=dict)  # role → (label, {intervention: EffectComparison}), causal_learnt
     plain_paragraphs: int = 0  # how many of ``answer``'s first paragraphs are the plain, causal layer
     skill: str | None = None  # the paragraph on where JPEG training changed the model (FAIG), when cached
 
     def causal_of(self, role: str) -> str | None:
-        """The label of the causal clues playing ``role`` ("control", "random"), or None."""
+        """The label of the causal clues playing ``role`` ("control"), or None."""
         return next((k for k, v in self.causal_roles.items() if v == role), None)
 
     @property
@@ -372,9 +372,9 @@ def skill_paragraph(model, control, image, blocks, phase) -> str | None:
 
 
 def causal_learnt(report) -> dict:
-    """Clue by clue, does the headline model's causal effect differ from the control's and from its randomised
-    copy's beyond the 95 % intervals (:func:`explain.probes.causal.compare_effects`, over the explained blocks)?
-    Returns {role: (label, {intervention: EffectComparison})} for the roles "control" and "random" present."""
+    """Clue by clue, does the headline model's causal effect differ from the control's beyond the 95 % intervals
+    (:func:`explain.probes.causal.compare_effects`, over the explained blocks)?
+    Returns {"control": (label, {intervention: EffectComparison})} when a control was explained, else {}."""
     from ..probes.causal import compare_effects
 
     out = {}
@@ -382,7 +382,7 @@ def causal_learnt(report) -> dict:
     if not report.windows or head not in report.windows[0].causal:
         return out
     mine = [w.causal[head] for w in report.windows]
-    for role in ("control", "random"):
+    for role in ("control",):
         label = report.causal_of(role)
         if label is not None:
             theirs = [w.causal[label] for w in report.windows]
@@ -407,8 +407,8 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     randomise: weight-randomisation test on the "first" window of the headline model only (default; it doubles the
                cost of that clue; the trust paragraph speaks of it), "all" windows and models, or "none".
     baseline_quality: quality of the coarser-JPEG baseline (default :func:`coarser_quality` of the file's).
-    causal:    also take each clue away (:func:`explain.probes.causal.causal_clues`) for every model, the control and
-               the headline model's randomised copy (forward passes only).
+    causal:    also take each clue away (:func:`explain.probes.causal.causal_clues`) for every model and the control
+               (forward passes only); each effect is weighed against bicubic on the same edit and against the control.
     original:  the HR original (a path or an array) at the output size (scale × the photo), for dB figures.
     control:   the model the headline model is compared with in the causal clues: "auto" (its control from
                :data:`explain.models.names.CONTROLS` when that is not among ``models``; otherwise none), a name, a
@@ -416,9 +416,11 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     draws:     natural-content draws of the ``neighbours_natural`` intervention.
     skill:     add the paragraph on where JPEG training changed the headline model (FAIG between its control and
                it, :mod:`explain.studies.skill`) when ``liif-explain skill`` has cached a result for that pair.
-    Returns :class:`ExplainReport`; raises ValueError / TypeError naming the problem before computing anything.
+    progress:  True (a tqdm bar), False, or a callable that receives an :class:`explain.report.stages.ProgressEvent`
+               after every unit of work (stage names: :data:`explain.report.stages.STAGE_NAMES`).
+    Returns :class:`ExplainReport` (``timings["stages"]``: seconds per stage; ``timings["by_model"]``: per model and
+    stage); raises ValueError / TypeError naming the problem before computing anything.
     """
-    t0 = time.perf_counter()
     out_dir = check_out_folder(out) if out is not None else None
     if randomise not in ("first", "all", "none"):
         raise ValueError(f"randomise must be 'first', 'all' or 'none', got {randomise!r}")
@@ -427,17 +429,121 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     for name, v in (("lam_steps", lam_steps), ("ig_steps", ig_steps)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    ph = photo if isinstance(photo, Photo) else read_photo(photo)
-    image, facts = ph.image, ph.facts
-    out_size = output_size(image.shape, scale)  # a scale too large for an image is refused here
-    found = resolve_models(DEFAULT_MODELS if models is None else models)
-    names = list(found)
-    hr = _original(original, out_size) if causal else None
-    control_label, extra = _control(control, names, found) if causal or skill else (None, {})
+    if not (isinstance(progress, bool) or progress is None or callable(progress)):
+        raise TypeError(f"progress must be True, False or a callable taking a ProgressEvent, got {progress!r}")
+    once = ("read", "choose windows", "comparisons", "words") + (("figures", "HTML") if out_dir is not None else ())
+    clock = StageClock(sum(STAGE_WEIGHTS[s] for s in once), progress=progress)
+    try:
+        report = _explain(clock, photo, models, windows, blocks, scale, lam_steps, ig_steps, randomise,
+                          baseline_quality, seed, causal, original, control, draws, skill)
+        if out_dir is not None:
+            write_report(report, out_dir, clock)
+    finally:
+        clock.close()
+    report.timings.update(clock.timings())
+    report.seconds = clock.elapsed
+    return report
+
+
+def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps, ig_steps, randomise,
+             baseline_quality, seed, causal, original, control, draws, skill) -> ExplainReport:
+    """The stages of :func:`explain_photo` up to the words (:data:`explain.report.stages.STAGE_NAMES`)."""
+    with clock.stage("read"):
+        ph = photo if isinstance(photo, Photo) else read_photo(photo)
+        image, facts = ph.image, ph.facts
+        out_size = output_size(image.shape, scale)  # a scale too large for an image is refused here
+        found = resolve_models(DEFAULT_MODELS if models is None else models)
+        names = list(found)
+        hr = _original(original, out_size) if causal else None
+        control_label, extra = _control(control, names, found) if causal or skill else (None, {})
     h, w = image.shape[:2]
     phase = tuple(int(p) for p in facts.grid_phase)
+    with clock.stage("choose windows"):
+        chosen = _choose_windows(image, phase, windows, blocks)
+    quality = baseline_quality if baseline_quality is not None else \
+        coarser_quality(facts.quality.quality if facts.quality is not None else None)
+    head = _headline(names)
+
+    def randomised_here(k: int, name: str) -> bool:
+        # "first": the first window of the model the answer speaks about (its trust paragraph); "all": everywhere
+        return randomise == "all" or (randomise == "first" and k == 0 and name == head)
+
+    per_job = lam_steps + ig_steps + 1
+    clock.windows = len(chosen)
+    clock.plan(sum(per_job * (2 if randomised_here(k, name) else 1) for k in range(len(chosen)) for name in names))
+    clock.plan(len(chosen) * len(names) * (STAGE_WEIGHTS["ensemble"] + STAGE_WEIGHTS["latent"]))
+    if causal:
+        clock.plan(len(chosen) * (len(names) + len(extra)) * STAGE_WEIGHTS["causal clues"])
+    randomised: dict[str, ImplicitSR] = {}
+    results = []
+    for k, (win, block, box, value, how) in enumerate(chosen):
+        we = WindowExplanation(k + 1, win, block, box, value, how)
+        we.outputs["input (nearest)"] = _nearest_crop(image, win, out_size)
+        we.outputs["bicubic"] = bicubic_window(image, win, out_size)
+        for name in names:
+            model = found[name]
+            with clock.stage("clues", name, k + 1, work=0):
+                rand = False
+                if randomised_here(k, name):
+                    rand = randomised.setdefault(name, randomised_copy(model, seed))
+                we.clues[name] = clues(model, image, block, size=out_size, grid_phase=phase, lam_steps=lam_steps,
+                                       ig_steps=ig_steps, baseline_quality=int(quality),
+                                       chroma_factor=facts.chroma_factor, randomise=rand, seed=seed, bar=clock,
+                                       name=name)
+            with clock.stage("ensemble", name, k + 1):
+                we.ensemble[name], sr, spread = ensemble_summary(model, image, win, out_size, phase)
+            with clock.stage("latent", name, k + 1):
+                we.latent[name], pca = latent_summary(model, image, win, phase)
+            we.outputs[name] = sr
+            we.maps[name] = {"spread": spread, "pca": pca}
+            if causal:
+                with clock.stage("causal clues", name, k + 1):
+                    we.causal[name] = causal_clues(model, image, block, size=out_size, grid_phase=phase,
+                                                   baseline_quality=int(quality), original=hr, draws=draws,
+                                                   seed=seed, name=name)
+        if causal:
+            for label, model in extra.items():
+                with clock.stage("causal clues", label, k + 1):
+                    we.causal[label] = causal_clues(model, image, block, size=out_size, grid_phase=phase,
+                                                    baseline_quality=int(quality), original=hr, draws=draws,
+                                                    seed=seed, name=label, keep_outputs=False)
+        results.append(we)
+
+    from .causal_words import causal_paragraphs
+    from .words import answer_paragraphs
+
+    per_model = {m: round(sum(v.values()), 3) for m, v in clock.by_model.items()}
+    report = ExplainReport(facts.source, ph, float(scale), out_size, names, head,
+                           {n: model_status(found[n]) for n in names}, results,
+                           timings={"per_model_seconds": per_model},
+                           params={"lam_steps": lam_steps, "ig_steps": ig_steps, "baseline_quality": int(quality),
+                                   "randomise": randomise, "seed": seed, "windows": len(results),
+                                   "causal": bool(causal), "draws": int(draws), "original": hr is not None,
+                                   "torch_threads": torch.get_num_threads(), "machine": platform.machine(),
+                                   "cpu_count": os.cpu_count()})
+    with clock.stage("comparisons"):
+        if causal:
+            report.causal_roles = {n: "explained" for n in names}
+            if control_label is not None and control_label != head:
+                report.causal_roles[control_label] = "control"
+        report.original = hr
+        report.learnt = causal_learnt(report) if causal else {}
+        if skill and control_label is not None:
+            control_model = extra.get(control_label, found.get(control_label))
+            report.skill = skill_paragraph(found[head], control_model, image, [w.block for w in results], phase)
+    with clock.stage("words"):
+        report.answer = answer_paragraphs(report)
+        report.plain_paragraphs = len(causal_paragraphs(report))
+    report.seconds = clock.elapsed
+    report.timings["compute_seconds"] = report.seconds
+    return report
+
+
+def _choose_windows(image, phase, windows, blocks) -> list:
+    """[(window_lr, block pixel, block box, blockiness, chosen_by), …]: the user's ``blocks`` or the blockiest."""
+    h, w = image.shape[:2]
+    chosen = []
     if blocks:
-        chosen = []
         for b in blocks:
             try:
                 r, c = (int(v) for v in b)
@@ -447,110 +553,28 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
                 raise ValueError(f"window ({r}, {c}) is outside the {w}×{h} image (rows 0–{h - 1}, cols 0–{w - 1})")
             win, box = _window_of_block((r, c), phase, (h, w))
             chosen.append((win, (box[0][0], box[1][0]), box, float("nan"), "user"))
-    else:
-        chosen = []
-        for (r, c), value in blockiest_blocks(image, int(windows), phase):
-            win, box = _window_of_block((r + BLOCK, c + BLOCK), phase, (h, w))
-            chosen.append((win, (box[0][0], box[1][0]), box, value, "blockiest"))
-    quality = baseline_quality if baseline_quality is not None else \
-        coarser_quality(facts.quality.quality if facts.quality is not None else None)
-
-    per_job = lam_steps + ig_steps + 1
-    head = _headline(names)
-
-    def randomised_here(k: int, name: str) -> bool:
-        # "first": the first window of the model the answer speaks about (its trust paragraph); "all": everywhere
-        return randomise == "all" or (randomise == "first" and k == 0 and name == head)
-
-    total = sum(per_job * (2 if randomised_here(k, name) else 1) + 2 for k in range(len(chosen)) for name in names)
-    if causal:
-        total += len(chosen) * (len(names) + len(extra) + 1)
-    bar = tqdm(total=total, desc="explain", unit="pass", disable=not progress,
-               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} passes [{elapsed}<{remaining}]")
-    randomised: dict[str, ImplicitSR] = {}
-    results = []
-    timings = {name: 0.0 for name in names}
-    try:
-        for k, (win, block, box, value, how) in enumerate(chosen):
-            we = WindowExplanation(k + 1, win, block, box, value, how)
-            we.outputs["input (nearest)"] = _nearest_crop(image, win, out_size)
-            we.outputs["bicubic"] = bicubic_window(image, win, out_size)
-            for name in names:
-                model = found[name]
-                t1 = time.perf_counter()
-                rand = False
-                if randomised_here(k, name):
-                    rand = randomised.setdefault(name, randomised_copy(model, seed))
-                we.clues[name] = clues(model, image, block, size=out_size, grid_phase=phase, lam_steps=lam_steps,
-                                       ig_steps=ig_steps, baseline_quality=int(quality),
-                                       chroma_factor=facts.chroma_factor, randomise=rand, seed=seed, bar=bar,
-                                       name=name)
-                we.ensemble[name], sr, spread = ensemble_summary(model, image, win, out_size, phase)
-                bar.update(1)
-                we.latent[name], pca = latent_summary(model, image, win, phase)
-                bar.update(1)
-                we.outputs[name] = sr
-                we.maps[name] = {"spread": spread, "pca": pca}
-                if causal:
-                    we.causal[name] = causal_clues(model, image, block, size=out_size, grid_phase=phase,
-                                                   baseline_quality=int(quality), original=hr, draws=draws,
-                                                   seed=seed, name=name)
-                    bar.update(1)
-                timings[name] += time.perf_counter() - t1
-            if causal:
-                rand = randomised.setdefault(head, randomised_copy(found[head], seed))
-                for label, model in [*extra.items(), (f"{head} (randomised)", rand)]:
-                    t1 = time.perf_counter()
-                    we.causal[label] = causal_clues(model, image, block, size=out_size, grid_phase=phase,
-                                                    baseline_quality=int(quality), original=hr, draws=draws,
-                                                    seed=seed, name=label, keep_outputs=False)
-                    timings[label] = timings.get(label, 0.0) + time.perf_counter() - t1
-                    bar.update(1)
-            results.append(we)
-    finally:
-        bar.close()
-
-    from .causal_words import causal_paragraphs
-    from .words import answer_paragraphs
-
-    report = ExplainReport(facts.source, ph, float(scale), out_size, names, _headline(names),
-                           {n: model_status(found[n]) for n in names}, results,
-                           timings={"per_model_seconds": timings},
-                           params={"lam_steps": lam_steps, "ig_steps": ig_steps, "baseline_quality": int(quality),
-                                   "randomise": randomise, "seed": seed, "windows": len(results),
-                                   "causal": bool(causal), "draws": int(draws), "original": hr is not None,
-                                   "torch_threads": torch.get_num_threads(), "machine": platform.machine(),
-                                   "cpu_count": os.cpu_count()})
-    if causal:
-        head = report.headline_model
-        report.causal_roles = {**{n: "explained" for n in names}, f"{head} (randomised)": "random"}
-        if control_label is not None and control_label != head:
-            report.causal_roles[control_label] = "control"
-    report.original = hr
-    report.learnt = causal_learnt(report) if causal else {}
-    if skill and control_label is not None:
-        control_model = extra.get(control_label, found.get(control_label))
-        report.skill = skill_paragraph(found[report.headline_model], control_model, image,
-                                       [w.block for w in results], phase)
-    report.answer = answer_paragraphs(report)
-    report.plain_paragraphs = len(causal_paragraphs(report))
-    report.seconds = time.perf_counter() - t0
-    report.timings["compute_seconds"] = report.seconds
-    if out_dir is not None:
-        write_report(report, out_dir)
-        report.seconds = time.perf_counter() - t0
-    return report
+        return chosen
+    for (r, c), value in blockiest_blocks(image, int(windows), phase):
+        win, box = _window_of_block((r + BLOCK, c + BLOCK), phase, (h, w))
+        chosen.append((win, (box[0][0], box[1][0]), box, value, "blockiest"))
+    return chosen
 
 
-def write_report(report: ExplainReport, out_dir) -> None:
-    """Write ``index.html``, ``report.json`` and the PNGs of ``report`` into ``out_dir``, all or nothing."""
+def write_report(report: ExplainReport, out_dir, clock: StageClock | None = None) -> None:
+    """Write ``index.html``, ``report.json`` and the PNGs of ``report`` into ``out_dir``, all or nothing; the
+    stages "figures" and "HTML" (``report.json`` included) are timed on ``clock`` when given."""
     from .html import render_html
     from .pictures import make_figures
 
+    clock = clock if clock is not None else StageClock(progress=False)
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as stage:
-        files = make_figures(report, stage)
-        report.out_dir = out_dir
-        report.files = sorted(files) + ["report.json", "index.html"]
-        (stage / "report.json").write_text(json.dumps(report.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
-        (stage / "index.html").write_text(render_html(report, files), encoding="utf-8")
+        with clock.stage("figures"):
+            files = make_figures(report, stage)
+        with clock.stage("HTML"):
+            report.out_dir = out_dir
+            report.files = sorted(files) + ["report.json", "index.html"]
+            report.timings.update(clock.timings())
+            (stage / "report.json").write_text(json.dumps(report.to_dict(), indent=1, allow_nan=False),
+                                               encoding="utf-8")
+            (stage / "index.html").write_text(render_html(report, files), encoding="utf-8")

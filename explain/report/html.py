@@ -138,9 +138,9 @@ def _checks_table(w) -> str:
 
 
 def _causal_table(w, report) -> str:
-    """Every intervention on the window's block: the figure per model (explained models, control, random copy),
-    bicubic's, and whether the headline model's effect differs from the control's / the random copy's over all
-    windows (95 % intervals, :func:`explain.probes.causal.compare_effects`)."""
+    """Every intervention on the window's block: the figure per model (explained models, control), bicubic's, and
+    whether the headline model's effect differs from the control's over all windows (95 % intervals,
+    :func:`explain.probes.causal.compare_effects`)."""
     labels = list(w.causal)
     if not labels:
         return ""
@@ -187,9 +187,9 @@ def _causal_section(w, report, names) -> str:
     return f"""<h3>Causal clues: take each clue away and measure what the block loses</h3>
 <p>Edits of the decoded JPEG's blockwise 8×8 DCT (Y, Cb, Cr at full resolution) in the block and its 8 neighbours,
 decoded back, clipped to [0, 1] and run through each model on the block's exact receptive crop. Figures: {what}.
-The last columns test, over all explained windows, whether {_e(report.headline_model)}'s effect differs from the
-control's and from its weight-randomised copy's (difference and 95 % paired bootstrap interval over 4×4-pixel output
-tiles).{gain}</p>
+Each effect is weighed against bicubic on the same edited input and against the control; the last column tests, over
+all explained windows, whether {_e(report.headline_model)}'s effect differs from the control's (difference and 95 %
+paired bootstrap interval over 4×4-pixel output tiles).{gain}</p>
 {_causal_table(w, report)}<img src="{names['causal']}" alt="causal clues">"""
 
 

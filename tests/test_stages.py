@@ -1,0 +1,60 @@
+"""The named stages of one explanation: one list of names, timed, reported to a progress callback with an ETA."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from explain.report import explain_photo
+from explain.report.stages import PER_WINDOW, STAGE_NAMES, ProgressEvent, StageClock
+
+
+@pytest.fixture(scope="module")
+def scene_photo():
+    """A 48×48 LR crop of astronaut saved as a JPEG at q=20 and read back (a Photo)."""
+    from explain.headline import jpeg_photo
+    from explain.images import downscale, load_image
+
+    photo, _ = jpeg_photo(downscale(load_image("astronaut")[200:296, 180:276], 2), 20)
+    return photo
+
+
+def test_clock_times_stages_counts_work_and_estimates_time_left():
+    events = []
+    clock = StageClock(total=10, progress=events.append, windows=2)
+    with clock.stage("clues", "m", 1, work=0):
+        clock.update(4)
+    with clock.stage("causal clues", "m", 1, work=6):
+        pass
+    assert clock.done == 10 and clock.seconds["clues"] >= 0 and set(clock.by_model["m"]) == {"clues", "causal clues"}
+    assert all(isinstance(e, ProgressEvent) for e in events)
+    assert events[1].text == "window 1 of 2 · m · clues" and events[-1].fraction == 1.0
+    assert events[0].eta_s is None and events[-1].eta_s == 0.0
+    with pytest.raises(ValueError, match="unknown stage 'drawing'"):
+        with clock.stage("drawing"):
+            pass
+
+
+def test_explain_reports_every_stage_by_name(scene_photo, make_tiny_model, tmp_path):
+    model = make_tiny_model(seed=1)
+    model.name = "tiny"
+    events: list[ProgressEvent] = []
+    out = tmp_path / "report"
+    rep = explain_photo(scene_photo, out, models=[model], windows=2, scale=2, lam_steps=2, ig_steps=2,
+                        randomise="none", draws=1, progress=events.append)
+    seen = [e.stage for e in events]
+    assert set(seen) == set(STAGE_NAMES) and seen[0] == "read" and seen[-1] == "HTML"
+    # stages in the documented order, per-window stages tagged with their model and window
+    order = [STAGE_NAMES.index(s) for s in dict.fromkeys(seen)]
+    assert order == sorted(order)
+    assert {(e.model, e.window) for e in events if e.stage in PER_WINDOW} == {("tiny", 1), ("tiny", 2)}
+    done = [e.done for e in events]
+    assert done == sorted(done) and events[-1].fraction == pytest.approx(1.0, abs=0.02)
+    stages = json.loads((out / "report.json").read_text())["timings"]["stages"]
+    assert list(stages) == list(STAGE_NAMES) and all(v >= 0 for v in stages.values())
+    assert stages["figures"] > 0 and np.isclose(sum(rep.timings["by_model"]["tiny"].values()),
+                                                rep.timings["per_model_seconds"]["tiny"], atol=0.01)
+    with pytest.raises(TypeError, match="progress must be"):
+        explain_photo(scene_photo, None, models=[model], progress="yes")
