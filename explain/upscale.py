@@ -52,7 +52,7 @@ def check_window(window, out_size, name: str = "window") -> tuple[int, int, int,
     return r, c, hh, ww
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def upscale_tensor(model, lr: torch.Tensor, height: int, width: int, tile: int | None = 128,
                    chunk: int = 8192, progress: bool = False) -> torch.Tensor:
     """(1, 3, h, w) in [0, 1] → (height, width, 3) tensor, clamped to [0, 1]."""

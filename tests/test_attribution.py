@@ -265,11 +265,38 @@ def test_shrinking_objective_equals_the_full_crop_one(window, target):
     assert float((gs - gf).abs().max() / gf.abs().max()) <= 1e-4
 
 
+def _layer_pixels(objective) -> int:
+    """LR pixels the shrinking objective computes over all encoder layers (its cost)."""
+    return sum((r1 - r0) * (c1 - c0) for (r0, r1), (c0, c1) in objective.regions)
+
+
+@pytest.mark.parametrize("lr_size,window", [((40, 36), (0, 0, 8, 8)), ((40, 36), (72, 64, 8, 8)),
+                                            ((12, 30), (8, 40, 8, 8)), ((9, 9), (6, 6, 8, 8))])
+def test_windows_near_the_border_or_on_small_photos_cost_no_more_than_interior_ones(lr_size, window):
+    """The latent box is exactly what the queries read, at the border and when the crop is the whole (small) image:
+    the work is at most the interior window's, and the numbers equal the full-crop computation."""
+    m = _model(2, n_resblocks=2)
+    tgt = make_target("gradient")
+    H, W = 2 * lr_size[0], 2 * lr_size[1]
+    plan = plan_window(lr_size, (H, W), window, m.query_radius, tgt.margin)
+    interior = make_objective(m, plan_window((40, 36), (80, 72), (36, 32, 8, 8), m.query_radius, tgt.margin), tgt)
+    shrink, full = make_objective(m, plan, tgt), WindowObjective(m, plan, tgt)
+    assert isinstance(shrink, ShrinkingObjective) and _layer_pixels(shrink) <= _layer_pixels(interior)
+    (a0, a1), (b0, b1) = plan.box
+    crop = torch.rand(2, 3, *lr_size)[..., a0:a1, b0:b1].clone().requires_grad_(True)
+    fs, ff = shrink(crop), full(crop)
+    (gs,) = torch.autograd.grad(fs.sum(), crop)
+    (gf,) = torch.autograd.grad(ff.sum(), crop)
+    assert torch.allclose(fs, ff, rtol=1e-5, atol=1e-6)
+    assert float((gs - gf).abs().max() / gf.abs().max()) <= 1e-4
+
+
 def test_shrinking_objective_only_where_exact():
     assert shrinking_supported(_model())
     assert not shrinking_supported(_model(skip="bicubic"))  # the skip reads the image, not the latents
     plan = plan_window((40, 36), (80, 72), WINDOW, _model().query_radius, local=False)
-    assert isinstance(make_objective(_model(), plan, make_target("mean")), WindowObjective)  # whole image
+    assert isinstance(make_objective(_model(), plan, make_target("mean")), ShrinkingObjective)  # whole image too
+    assert isinstance(make_objective(_model(skip="bicubic"), plan, make_target("mean")), WindowObjective)
     with pytest.raises(ValueError, match="EDSR"):
         ShrinkingObjective(_model(skip="bicubic"), plan, make_target("mean"))
 

@@ -66,13 +66,38 @@ def model_input(model, lr) -> tuple[object, np.ndarray, torch.Tensor]:
 
 @contextmanager
 def evaluating(model, grad: bool = False):
-    """Eval mode (and no gradient unless ``grad``) for the duration; restores the model's training flag."""
+    """Eval mode for the duration, restoring the model's training flag. Without ``grad`` the block runs under
+    ``torch.inference_mode`` (forward-only: no autograd bookkeeping; tensors made there are for reading, so copy
+    before changing them in place outside the block); with ``grad`` gradients follow the caller's setting."""
     was_training = model.training
     model.eval()
     try:
-        with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-            yield
+        if grad:
+            with torch.set_grad_enabled(torch.is_grad_enabled()):
+                yield
+        else:
+            with torch.inference_mode():
+                yield
     finally:
+        model.train(was_training)
+
+
+@contextmanager
+def inputs_only(model):
+    """Eval mode and every weight's ``requires_grad`` off for the duration, restored after: a probe's backward
+    passes then compute gradients with respect to its inputs only — autograd neither forms the weights' gradients
+    nor keeps the activations they would need. Nested use is fine."""
+    params = list(model.parameters())
+    flags = [p.requires_grad for p in params]
+    was_training = model.training
+    model.eval()
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield model
+    finally:
+        for p, f in zip(params, flags):
+            p.requires_grad_(f)
         model.train(was_training)
 
 

@@ -33,6 +33,7 @@ from ..images import load_image
 from ..models import LatentGrid, load_model
 from ..models.coords import crop_frame_coords
 from ..models.encoder import EDSREncoder, ResidualBlock
+from ..models.local import CropFrame, inputs_only
 from ..upscale import output_size
 from . import stats
 from .baselines import blur_path, blur_radius, gaussian_kernels, make_baseline
@@ -156,11 +157,14 @@ class ShrinkingObjective(nn.Module):
         self.target = target
         h, w = plan.lr_size
         enc_r = model.encoder.receptive_radius
-        # The latent box: the receptive crop shrunk by the encoder's radius on its inner sides (those at the
-        # image border stay: a superset of what the queries read, and still exact there).
-        (a0, a1), (b0, b1) = plan.box
-        self.latent_box = ((a0 + enc_r if a0 > 0 else 0, a1 - enc_r if a1 < h else h),
-                           (b0 + enc_r if b0 > 0 else 0, b1 - enc_r if b1 < w else w))
+        # The latent box: exactly the codes the queries read, i.e. the LR pixels holding the queried region's
+        # centres grown by the decoder's reach (query radius − encoder radius: the 3×3 unfolding and the ensemble's
+        # neighbour), clipped to the image. Away from the border this is the receptive crop shrunk by the encoder's
+        # radius; at the border the old rule (keep the crop's clipped side) kept codes nobody reads, so a window
+        # near the border computed every layer on up to the whole crop — the cost cliff of small photos.
+        (R0, R1), (C0, C1) = plan.region
+        self.latent_box = CropFrame.around_output((h, w), plan.out_size, (R0, R1), (C0, C1),
+                                                  model.query_radius - enc_r).box
         self.regions = _conv_regions(self.latent_box, (h, w), enc_r)  # depth 0 (input) … enc_r (latents)
         if any(lo < b[0] or hi > b[1] for (lo, hi), b in zip(self.regions[0], plan.box)):
             raise ValueError(f"the receptive crop {plan.box} does not hold the encoder's input box {self.regions[0]}")
@@ -620,22 +624,20 @@ def attribute(model, lr, window, scale: float | None = 4, method: str = "lam", s
                 seen["f_x"] = float(out.detach()[0])
             return out
 
-    was_training = model.training
-    model.eval()
     try:
-        runner = method_cls(forward)
-        attr, delta = runner.attribute(inputs, base_t, steps=int(steps), internal_batch_size=batch, **options)
-        with torch.no_grad():
-            if method == "lam":
-                f_x, f_0 = runner.values
-            else:
-                f_x = seen["f_x"] if "f_x" in seen else float(objective(crop)[0])
-                f_0 = None
-                if method_cls.path:
-                    start = base_t if base_t is not None else torch.zeros_like(crop)
-                    f_0 = float(objective(start)[0])
+        with inputs_only(model):  # gradients with respect to the input only: the weights' are never formed
+            runner = method_cls(forward)
+            attr, delta = runner.attribute(inputs, base_t, steps=int(steps), internal_batch_size=batch, **options)
+            with torch.no_grad():
+                if method == "lam":
+                    f_x, f_0 = runner.values
+                else:
+                    f_x = seen["f_x"] if "f_x" in seen else float(objective(crop)[0])
+                    f_0 = None
+                    if method_cls.path:
+                        start = base_t if base_t is not None else torch.zeros_like(crop)
+                        f_0 = float(objective(start)[0])
     finally:
-        model.train(was_training)
         bar.close()
     if inner is not None:
         attr = crop_box(attr, inner)
@@ -675,7 +677,9 @@ def make_objective(model, plan: WindowPlan, target, dtype=torch.float32, device=
     """The window objective F (B, 3, hc, wc) crops on ``plan.box`` → (B,): :class:`ShrinkingObjective` for a
     local plan of a model it supports (same numbers, less work), else
     :class:`explain.probes.locality.WindowObjective`."""
-    if plan.box != ((0, plan.lr_size[0]), (0, plan.lr_size[1])) and shrinking_supported(model):
+    # A whole-image box (a small photo, or ``local=False``) shrinks too: the latent box is what the queries read, so a
+    # window costs no more near the border or on a small photo than in the interior.
+    if shrinking_supported(model):
         return ShrinkingObjective(model, plan, target, dtype, device)
     return WindowObjective(model, plan, target, dtype, device)
 

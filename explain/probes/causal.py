@@ -297,7 +297,7 @@ def _model_outputs(model, crops: torch.Tensor, plan, batch: int) -> np.ndarray:
     """(B, 3, hc, wc) LR crops on ``plan.box`` → (B, hh, ww, 3) the window's output, clamped to [0, 1]."""
     objective = make_objective(model, plan, "mean", crops.dtype, crops.device)
     outs = []
-    with evaluating(model), torch.no_grad():
+    with evaluating(model):  # inference mode: forward passes only
         for s in range(0, crops.shape[0], batch):
             outs.append(objective.region(crops[s: s + batch]).clamp(0, 1).float().cpu().numpy())
     return np.concatenate(outs)

@@ -67,7 +67,7 @@ from ..models import LIIF, is_model, load_model
 from ..upscale import output_size
 from . import stats
 from ._lr_query import block_phase
-from ._paths import path_gradients
+from ._paths import path_gradients, refine_path_gradients
 from .attribution import AttributionResult, attribute, make_target
 from .channel import ChannelShares, ComponentDetail, channel_shares
 from .faithfulness import core_spearman, parameter_groups
@@ -329,7 +329,7 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
     scale / size:     the output: (round(h·scale), round(w·scale)) or ``size`` = (H, W).
     grid_phase:       the 8×8 grid (e.g. :attr:`explain.jpeg_facts.JpegFacts.grid_phase`).
     target:           window target: "gradient" (LAM's detail detector, default), "mean" or a callable.
-    lam_steps, ig_steps: path steps of LAM and of the integrated gradients (Gauss–Legendre nodes).
+    lam_steps, ig_steps: path steps of LAM and of the integrated gradients (trapezoid intervals, ig_steps + 1 nodes).
     baseline_quality: quality whose quantiser defines the coarser-JPEG baseline (default 5,
                       :func:`coarser_quality` of the file's quality when the caller knows it).
     chroma_factor:    the file's chroma subsampling (vertical, horizontal) for the "chroma above subsampling" share.
@@ -371,16 +371,14 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
 
     plan = plan_window((h, w), out_size, window, model.query_radius, max(t.margin for t in targets), True)
     base = dropped_coefficient_baseline(image, plan.box, phase, int(quality))
-    ig_used = [ig_steps] * len(targets)
     paths = path_gradients(model, image, window, out_size, targets, base, steps=ig_steps, at_input=1, bar=bar)
     over = [k for k, g in enumerate(paths.completeness_gap) if _over(g)]
-    steps = ig_steps
-    while refine and over and steps * 2 <= REFINE_FACTOR * ig_steps:
-        steps *= 2  # more Gauss–Legendre nodes, for the targets whose gap is over the limit only
-        finer = path_gradients(model, image, window, out_size, targets, base, steps=steps, only=over)
-        for k in over:
-            paths.mean_grad[k], ig_used[k] = finer.mean_grad[k], steps
+    while refine and over and paths.steps_used[over[0]] * 2 <= REFINE_FACTOR * ig_steps:
+        # twice the trapezoid steps for the targets whose gap is over the limit only; the nodes nest, so only the
+        # new midpoints are evaluated
+        refine_path_gradients(model, paths, image, over)
         over = [k for k in over if _over(paths.completeness_gap[k])]
+    ig_used = list(paths.steps_used)
     if paths.plan.box != plan.box:  # pragma: no cover - both plans come from the same inputs
         raise RuntimeError("the receptive crop of the path gradients differs from the baseline's")
 
@@ -399,7 +397,7 @@ def clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, int] | 
                    params={"lam_steps": lam_steps, "ig_steps": ig_steps, "lam_steps_used": lam_used,
                            "ig_steps_used": ig_used[0], "ig_steps_used_channel": ig_used[1:], "gap_limit": GAP_LIMIT,
                            "baseline_quality": int(quality),
-                           "quadrature": "gauss-legendre", "receptive_box": plan.box, "seed": int(seed),
+                           "quadrature": paths.rule, "receptive_box": plan.box, "seed": int(seed),
                            "rho_pass": RHO_PASS, "tv_pass": TV_PASS})
 
     rand = None

@@ -125,7 +125,7 @@ def plain_paragraph(report) -> str:
         if strongest is not None:
             text += f"The neighbour that mattered most was {NEIGHBOUR_WORDS[strongest[0]]} ({_pct(strongest[1])}); "
         text += (f"erasing the block's own fine patterns changes it by {_pct(_mean([e.change_model for e in own]))}. "
-                 "Give the original (--original) to measure these in dB against it.")
+                 "Give the original image as well to measure these in dB against it.")
     if natural:
         figs = [e.figure for e in natural]
         lo = min(e.interval[0] for e in natural)

@@ -175,8 +175,8 @@ class FeatureCache:
         rows = pixel_centres(H, dtype=torch.float64)[r0: r0 + hh].to(device=device, dtype=dtype)
         cols = pixel_centres(W, dtype=torch.float64)[c0: c0 + ww].to(device=device, dtype=dtype)
         with evaluating(model):
-            out = query_grid(model, latents, rows, cols, (2.0 / H, 2.0 / W), CHUNK, progress)
-        return out.clamp_(0, 1).float().cpu().numpy()
+            out = query_grid(model, latents, rows, cols, (2.0 / H, 2.0 / W), CHUNK, progress).clamp_(0, 1)
+        return out.float().cpu().numpy()
 
     # --------------------------------------------------------------------------------------- results
     def memo(self, key: Hashable, compute: Callable[[], object]):
