@@ -216,3 +216,16 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
         cells=c.astype(np.float32), scales=(2.0 / (np.asarray(lr_size) * c)).astype(np.float32), rgb=q.output,
         predictions=q.predictions, weights=q.weights[0], codes=q.codes[0],
     )
+
+
+# The responses to the simplest inputs (HyRA) live in their own modules; this is where people look for them.
+from .hybrid import HybridResponse, edge_interior_ratio, hybrid_response  # noqa: E402
+from .impulse import (  # noqa: E402
+    BICUBIC,
+    DctBasisResponse,
+    DctEnergyTable,
+    ImpulseResponse,
+    dct_basis_response,
+    dct_energy_table,
+    impulse_response,
+)
