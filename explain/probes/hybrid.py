@@ -26,8 +26,7 @@ import numpy as np
 
 from ..images import load_image
 from ._lr_query import block_phase, check_block_size
-from .impulse import ImpulseResponse, check_int, check_scale, impulse_response, is_bicubic, model_name, \
-    unclamped_output
+from .impulse import ImpulseResponse, check_int, check_scale, impulse_response, is_bicubic, model_name, unclamped_output
 
 BOOTSTRAP = 2000
 

@@ -29,6 +29,22 @@ from ._lr_query import (
     prepare,
     query_positions,
 )
+from .hybrid import HybridResponse, edge_interior_ratio, hybrid_response
+from .impulse import (
+    BICUBIC,
+    DctBasisResponse,
+    DctEnergyTable,
+    ImpulseResponse,
+    dct_basis_response,
+    dct_energy_table,
+    impulse_response,
+)
+
+# The answers to the simplest inputs (HyRA: an impulse, a DCT basis function, the linear / non-linear split) live
+# in their own modules (:mod:`.impulse`, :mod:`.hybrid`) and are offered here too.
+__all__ = ["UNITS", "LineResponse", "line_response", "CellResponse", "cell_response", "BICUBIC", "ImpulseResponse",
+           "impulse_response", "DctBasisResponse", "dct_basis_response", "DctEnergyTable", "dct_energy_table",
+           "HybridResponse", "hybrid_response", "edge_interior_ratio"]
 
 UNITS = ("liif", "lr")
 
@@ -217,15 +233,3 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
         predictions=q.predictions, weights=q.weights[0], codes=q.codes[0],
     )
 
-
-# The responses to the simplest inputs (HyRA) live in their own modules; this is where people look for them.
-from .hybrid import HybridResponse, edge_interior_ratio, hybrid_response  # noqa: E402
-from .impulse import (  # noqa: E402
-    BICUBIC,
-    DctBasisResponse,
-    DctEnergyTable,
-    ImpulseResponse,
-    dct_basis_response,
-    dct_energy_table,
-    impulse_response,
-)
