@@ -81,3 +81,38 @@ def plot_cursor(cursor) -> Figure:
     fig.suptitle(f"{c.name}: output pixel (row {r}, col {col}) at ×{c.scale:g} — {100 * c.lam_in_block:.0f}% of its "
                  "LAM attribution lies in its own block", fontsize=10, x=0.6, y=0.99)
     return fig
+
+
+def plot_first_picture(panels: dict, zoom, block: int | None = None) -> Figure:
+    """The lesson's first picture: each image of ``panels`` (name → (H, W, 3), same size: e.g. the blocky JPEG
+    enlarged, bicubic, the twin, the original) whole with the ``zoom`` window (row, col, height, width) boxed, and
+    below it the zoom. ``block``: the block grid in these images' pixels (8·scale for an upscaled JPEG), drawn
+    on the zooms."""
+    from .grid import line_handle, pixel_axes
+
+    if not panels:
+        raise ValueError("panels is empty; give at least one image")
+    shapes = {np.shape(img)[:2] for img in panels.values()}
+    if len(shapes) != 1:
+        raise ValueError(f"the panels must share one size, got {sorted(shapes)}")
+    r, c, h, w = zoom
+    n = len(panels)
+    fig = Figure(figsize=(3.1 * n, 6.9))
+    gs = fig.add_gridspec(2, n, left=0.05, right=0.99, top=0.9, bottom=0.11, hspace=0.3, wspace=0.18)
+    for i, (name, img) in enumerate(panels.items()):
+        top, bottom = fig.add_subplot(gs[0, i]), fig.add_subplot(gs[1, i])
+        top.imshow(np.clip(img, 0, 1), interpolation="nearest")
+        top.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, edgecolor="yellow", linewidth=1.5, fill=False))
+        top.set_title(name, fontsize=10)
+        pixel_axes(top, "output px", left=i == 0, size=6)
+        bottom.imshow(np.clip(img[r:r + h, c:c + w], 0, 1), interpolation="nearest")
+        if block:
+            draw_block_grid(bottom, np.shape(img)[:2], block, (0, 0), origin=(r, c), shape=(h, w))
+        pixel_axes(bottom, "output px", left=i == 0, size=6, offset=(r, c))
+        bottom.set_title("zoom", fontsize=9)
+    handles = [line_handle("the zoomed window (yellow)", color="yellow", linewidth=1.5)]
+    if block:
+        handles.append(grid_handle(block, what="JPEG block grid, in output px"))
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.suptitle("One picture first: what each method rebuilds from the same blocky JPEG", fontsize=11)
+    return fig
