@@ -23,8 +23,8 @@ def plot_cursor(cursor) -> Figure:
     4. the block's luma DCT coefficients, |X| in JPEG units on a log scale, indexed (v, u).
     """
     c = cursor
-    fig = Figure(figsize=(13.0, 3.9))
-    gs = fig.add_gridspec(1, 4, left=0.045, right=0.975, top=0.8, bottom=0.16, wspace=0.42,
+    fig = Figure(figsize=(13.5, 4.5))
+    gs = fig.add_gridspec(1, 4, left=0.045, right=0.93, top=0.74, bottom=0.15, wspace=0.62,
                           width_ratios=(1, 1, 0.75, 0.95))
     (r0, r1), (c0, c1) = c.region
     lr = c.lr[r0:r1, c0:c1]
@@ -55,7 +55,7 @@ def plot_cursor(cursor) -> Figure:
                                    color=CODE_COLOURS[k], linewidth=2.2) for k in range(len(c.codes))]
             handles += [line_handle("its 8×8 JPEG block", color="gold", linewidth=2.0), grid_handle(8),
                         line_handle("the output pixel (+)", color="0.3", linewidth=2.0)]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.04, 0.995), ncol=4, fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=4, fontsize=7, frameon=False)
     ax = fig.add_subplot(gs[0, 2])
     k = len(c.weights)
     ax.bar(np.arange(k), c.weights, color=CODE_COLOURS[:k])

@@ -193,14 +193,17 @@ def plot_impulse_responses(results, reach: int = 3) -> Figure:
     cut.legend(fontsize=7, ncol=2)
     spec = fig.add_subplot(gs[:, n])
     for j, r in enumerate(results):
+        share = "no response" if not np.isfinite(r.beyond_nyquist) else f"{100 * r.beyond_nyquist:.0f}% above Nyquist"
         spec.plot(r.radius, r.radial, color=MODEL_COLOURS[j % len(MODEL_COLOURS)], linewidth=1.3,
-                  label=f"{r.name}: {100 * r.beyond_nyquist:.0f}% above Nyquist")
+                  label=f"{r.name}, offset {r.offset[1]}: {share}")
     spec.axvline(0.5, color="black", linestyle="--", linewidth=1, label="LR Nyquist (½ cycle / LR px)")
     spec.set_yscale("log")
-    top = max(float(r.radial.max()) for r in results)
+    top = max(float(r.radial.max()) for r in results) or 1.0
     spec.set_ylim(top * 1e-4, top * 2)
     spec.set_xlabel("spatial frequency (cycles per LR px)")
     spec.set_ylabel("mean amplitude on the ring")
+    spec.yaxis.set_label_position("right")
+    spec.yaxis.tick_right()
     spec.set_title("radial amplitude spectrum", fontsize=9)
     spec.legend(fontsize=7)
     fig.suptitle(f"What the models make of one raised LR pixel (×{s}, unclamped)", fontsize=11)
