@@ -387,7 +387,7 @@ display(QuestionView(
 from explain.widgets.lesson import CursorView
 
 cursor_view = CursorView(trio, sc.lr, scale=sc.scale, pixel=(window[0] + window[2] // 2, window[1] + window[3] // 2),
-                         steps=min(S.steps, 16))
+                         steps=min(S.steps, 16), model=focus)
 display(cursor_view)
 
 # %%

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from ..figures.grid import draw_block_grid, grid_handle
+from ..figures.grid import draw_block_grid, grid_handle, pixel_axes
 from ..figures.lesson import plot_cursor
 from ..figures.response import plot_dct_basis_responses, plot_impulse_responses
 from ..images import load_image
@@ -76,15 +76,18 @@ class CursorView(View):
     pixel:  the first output pixel (row, col) (default: the centre of the output).
     block:  LR (row, col) of a block whose neighbourhood the click canvas shows (default: the pixel's block).
     steps:  LAM path steps (4 is rough but fast; the attribution view's default is 16).
+    model:  the name of the model shown first (default: the first); the canvas shows that model's output.
     click:  show the SR output on an ipympl canvas where a click picks the pixel; None: when ipympl is installed.
     """
 
     title = "One cursor: an output pixel, its codes, weights, LAM map and JPEG block"
 
     def __init__(self, models, lr, scale: float = 4, pixel=None, block=None, steps: int = 8, grid_phase=(0, 0),
-                 click: bool | None = None, cache=None, render: bool = True):
+                 model: str | None = None, click: bool | None = None, cache=None, render: bool = True):
         super().__init__(cache, render)
         self.models = as_models(models)
+        if model is not None and model not in self.models:
+            raise ValueError(f"model must be one of {list(self.models)}, got {model!r}")
         self.lr = load_image(lr)
         self.scale = float(scale)
         self.out_size = output_size(self.lr.shape, self.scale)
@@ -99,7 +102,7 @@ class CursorView(View):
             raise ValueError(f"steps must be a positive integer, got {steps!r}")
         self.steps = steps
         self.controls = {
-            "model": dropdown("model", list(self.models), next(iter(self.models))),
+            "model": dropdown("model", list(self.models), model or next(iter(self.models))),
             "row": slider("output row", r, 0, H - 1),
             "col": slider("output col", c, 0, W - 1),
         }
@@ -140,7 +143,7 @@ class CursorView(View):
     def _make_canvas(self) -> None:
         from .pick import WindowPicker
 
-        model = next(iter(self.models.values()))
+        model = self.models[self.value("model")]
         R0, C0, hh, ww = self._canvas_box()
         sr = self.cache.upscale(model, self.lr, self.out_size, (R0, C0, hh, ww))
         self.picker = WindowPicker(sr, self._on_pick_output, title="click an output pixel", units="output px",
@@ -153,6 +156,7 @@ class CursorView(View):
         handles = list(legend.legend_handles) + [grid_handle(8, what="JPEG block grid (LR)")]
         self.picker.ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
                               frameon=False)
+        pixel_axes(self.picker.ax, "output px", size=8, offset=(R0, C0))  # whole-output pixel numbers
 
     def _on_pick_output(self, row: float, col: float) -> None:
         """A click at (row, col) of the canvas image (pixel-centre frame) picks that output pixel."""
