@@ -156,8 +156,10 @@ def plot_impulse_responses(results, reach: int = 3) -> Figure:
         raise ValueError("the impulse responses must share one scale")
     n = len(results)
     s = results[0].scale
-    fig = _fixed_figure(2.7 * n + 3.6, 6.6)
-    gs = fig.add_gridspec(2, n + 1, left=0.06, right=0.98, top=0.86, bottom=0.1, wspace=0.75, hspace=0.42,
+    width = 2.7 * n + 4.0
+    fig = _fixed_figure(width, 6.6)
+    gs = fig.add_gridspec(2, n + 1, left=0.75 / width, right=1 - 0.75 / width, top=0.86, bottom=0.1, wspace=0.75,
+                          hspace=0.42,
                           width_ratios=[1] * n + [1.4])
     crops = []
     for r in results:
@@ -205,7 +207,7 @@ def plot_impulse_responses(results, reach: int = 3) -> Figure:
     spec.yaxis.set_label_position("right")
     spec.yaxis.tick_right()
     spec.set_title("radial amplitude spectrum", fontsize=9)
-    spec.legend(fontsize=7)
+    spec.legend(fontsize=6, loc="upper right", framealpha=0.85)
     fig.suptitle(f"What the models make of one raised LR pixel (×{s}, unclamped)", fontsize=11)
     return fig
 
