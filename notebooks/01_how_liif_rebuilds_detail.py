@@ -250,14 +250,17 @@ own_cell = (f.gain[f.centre[0] * s_:(f.centre[0] + 1) * s_, f.centre[1] * s_:(f.
     / (f.gain ** 2).sum()
 bright_choices = ["a bright square: the pixel enlarged, nothing around it",
                   "a soft blob that never dips below grey, like a blur",
-                  "a peak with a dark ring around it (below grey, hidden once the output is clamped)"]
-bright_answer = 0 if own_cell > 0.9 else (2 if f.negative_lobe < -0.02 else 1)
+                  "a peak with a dark ring around it (below grey, hidden once the output is clamped)",
+                  "almost nothing: it damps the lone pixel to under half of bicubic's answer"]
+bright_answer = 3 if f.peak < 0.5 * impulses[BICUBIC].peak else \
+    (0 if own_cell > 0.9 else (2 if f.negative_lobe < -0.02 else 1))
 display(QuestionView(
     f"What does {focus} make of one bright pixel?", bright_choices, bright_answer,
     "; ".join(f"{n}: peak gain {r.peak:.2f}, deepest dip {100 * r.negative_lobe:.0f}% of the peak, "
               f"{100 * r.beyond_nyquist:.0f}% of the energy above the LR Nyquist frequency"
               for n, r in impulses.items()),
-    f"{100 * own_cell:.0f}% of {focus}'s response stays in the pixel's own output cell; its dip of "
+    f"{focus}'s peak is {f.peak / impulses[BICUBIC].peak:.2f}× bicubic's, and {100 * own_cell:.0f}% of its "
+    f"response stays in the pixel's own output cell; its dip of "
     f"{100 * f.negative_lobe:.0f}% against bicubic's {100 * impulses[BICUBIC].negative_lobe:.0f}% is how much "
     "it sharpens (a dip beside a peak raises contrast across an edge), and its energy above the LR Nyquist "
     "frequency is detail no LR image can hold.",

@@ -59,6 +59,7 @@ def test_question_view_reveals_the_measurement():
     q.controls["guess"].value = "b"
     q.button.click()
     assert q.revealed and q.button.disabled
+    assert "<li>peak 1.9, lobe -20%</li>" in q._answer_html() and "<b>Answer:</b> c" in q._answer_html()
     with pytest.raises(ValueError, match="answer"):
         QuestionView("?", ["a", "b"], 2, "", "")
     with pytest.raises(ValueError, match="two choices"):

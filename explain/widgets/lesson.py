@@ -29,7 +29,7 @@ from ..probes.ensemble import ensemble_weights
 from ..probes.frequency import block_dct, rgb_to_centred
 from ..probes.impulse import BICUBIC, dct_basis_response, impulse_response
 from ..upscale import output_size
-from ._base import View, as_models, dropdown, show_figure, slider, text_block
+from ._base import View, as_models, dropdown, show_figure, slider
 
 REGION_LR = 16  # LR pixels per side of the region the cursor view shows (its block and half a block around)
 
@@ -297,6 +297,12 @@ class QuestionView(View):
     def _answer_text(self) -> str:
         return f"Measured: {self.measured}\nAnswer: {self.choices[self.answer]}\nWhat it means: {self.meaning}"
 
+    def _answer_html(self) -> str:
+        """The answer as wrapped paragraphs (the measured figures one per line, split at "; ")."""
+        items = "".join(f"<li>{html.escape(part)}</li>" for part in self.measured.split("; "))
+        return (f"<p><b>Measured:</b></p><ul>{items}</ul><p><b>Answer:</b> {html.escape(self.choices[self.answer])}"
+                f"</p><p><b>What it means:</b> {html.escape(self.meaning)}</p>")
+
     def _control_box(self) -> widgets.Widget:
         return widgets.VBox([self.controls["guess"], self.button])
 
@@ -320,4 +326,4 @@ class QuestionView(View):
             display(HTML(f"<p><b>{html.escape(verdict)}</b></p>"))
             if self.figure is not None:
                 show_figure(self.figure)
-            display(HTML(text_block(self._answer_text())))
+            display(HTML(self._answer_html()))
