@@ -21,6 +21,8 @@ import numpy as np
 from PIL import Image
 
 from ..jpeg_facts import ijg_table
+from ..models import load_model
+from ..models.base import check_model
 from ..models.local import CropFrame, evaluating, model_input, query_output_region
 from .frequency import BLOCK, JFIF_INV, dct_matrix
 
@@ -406,7 +408,7 @@ def dct_energy_table(models, *, pairs=None, scale: int = 4, progress: bool = Fal
     per_pair = np.zeros((len(names), len(pairs)))
     with tqdm(total=len(names) * len(pairs), desc="DCT basis", disable=not progress) as bar:
         for i, (nm, model) in enumerate(models.items()):
-            model = model if is_bicubic(model) else model_input(model, np.zeros((1, 1, 3), np.float32))[0]
+            model = model if is_bicubic(model) else check_model(load_model(model))  # load a name once
             for j, (u, v) in enumerate(pairs):
                 per_pair[i, j] = dct_basis_response(model, u, v, scale=scale, name=nm, **kw).inside_share
                 bar.update(1)
