@@ -29,6 +29,22 @@ from ._lr_query import (
     prepare,
     query_positions,
 )
+from .hybrid import HybridResponse, edge_interior_ratio, hybrid_response
+from .impulse import (
+    BICUBIC,
+    DctBasisResponse,
+    DctEnergyTable,
+    ImpulseResponse,
+    dct_basis_response,
+    dct_energy_table,
+    impulse_response,
+)
+
+# The answers to the simplest inputs (HyRA: an impulse, a DCT basis function, the linear / non-linear split) live
+# in their own modules (:mod:`.impulse`, :mod:`.hybrid`) and are offered here too.
+__all__ = ["UNITS", "LineResponse", "line_response", "CellResponse", "cell_response", "BICUBIC", "ImpulseResponse",
+           "impulse_response", "DctBasisResponse", "dct_basis_response", "DctEnergyTable", "dct_energy_table",
+           "HybridResponse", "hybrid_response", "edge_interior_ratio"]
 
 UNITS = ("liif", "lr")
 
@@ -216,3 +232,4 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
         cells=c.astype(np.float32), scales=(2.0 / (np.asarray(lr_size) * c)).astype(np.float32), rgb=q.output,
         predictions=q.predictions, weights=q.weights[0], codes=q.codes[0],
     )
+
