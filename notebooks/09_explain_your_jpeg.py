@@ -31,6 +31,8 @@ scale = 4  # the upscaling factor explained
 models = list(DEFAULT_MODELS)  # the models explained; the answer speaks about the JPEG twin
 
 # %%
+from IPython.display import display
+
 from explain.app.page import Page
 
 page = Page(models=models, scale=scale, sample=image, quality=quality)

@@ -450,7 +450,8 @@ class Page:
             base = os.environ.get("VOILA_BASE_URL", "/")
             href = base.rstrip("/") + "/voila/files/" + zip_path.relative_to(self.app_dir).as_posix()
             name = html.escape(zip_path.name)
-            body = (f"<a class='{PAGE_CLASS}-download' href='{html.escape(href)}' download='{name}'><b>Download the report</b></a> ({html.escape(zip_path.name)}, {size}: index.html, report.json "
+            body = (f"<a class='{PAGE_CLASS}-download' href='{html.escape(href)}' download='{name}'>"
+                    f"<b>Download the report</b></a> ({name}, {size}: index.html, report.json "
                     "and the PNG figures)")
         else:
             body = f"The report: {html.escape(str(zip_path))} ({size})"

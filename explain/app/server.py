@@ -155,11 +155,11 @@ def leftover_pids(folder: Path) -> list[int]:
 
 
 def stop(proc, folder: Path) -> None:
-    """Stop Voilà as Ctrl-C would (SIGINT: it shuts its kernels down), then SIGTERM / SIGKILL if it hangs, then any
-    kernel left over, by PID."""
+    """Stop Voilà (SIGTERM: it stops its loop and shuts its kernels down), SIGKILL if it hangs, then any kernel
+    left over, by PID."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        for sig, wait in ((None, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        proc.send_signal(signal.SIGTERM)
+        for sig, wait in ((None, 20), (signal.SIGKILL, 5)):
             if sig is not None and proc.poll() is None:
                 proc.send_signal(sig)
             try:
@@ -194,6 +194,7 @@ def run(args) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored
     try:
         (folder / "downloads").mkdir()
         notebook = page_notebook(folder)
@@ -224,4 +225,5 @@ def run(args) -> int:
         if proc is not None:
             stop(proc, folder)
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         shutil.rmtree(folder, ignore_errors=True)
