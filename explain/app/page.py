@@ -349,7 +349,7 @@ class Page:
         def work(progress):
             from ..report.explain import explain_photo
 
-            report = explain_photo(chosen.path, out, models=list(self.models.values()), scale=self.scale,
+            report = explain_photo(chosen.photo, out, models=list(self.models.values()), scale=self.scale,
                                    original=original, control=self.control, progress=progress,
                                    **effort(self.quick))
             report.facts.source = chosen.name
