@@ -15,12 +15,6 @@
 
 # %% [markdown]
 # # Explain your JPEG
-#
-# The page `liif-explain app` serves (with Voilà): pick a sample or upload your JPEG (and, if you have it, the
-# original it was made from), press **Explain**, and read what the model used to rebuild its blockiest blocks —
-# pictures first, then the words, then the numbers, and a ZIP of the whole report. Open it in JupyterLab as well:
-# the same widgets work there. With `EXPLAIN_QUICK=1` (the test suite) an explanation covers one block with few
-# steps.
 
 # %% tags=["parameters"]
 from explain.models.names import DEFAULT_MODELS
@@ -31,6 +25,9 @@ scale = 4  # the upscaling factor explained
 models = list(DEFAULT_MODELS)  # the models explained; the answer speaks about the JPEG twin
 
 # %%
+# The page `liif-explain app` serves with Voilà (explain.app.page.Page); it works in JupyterLab too. Pick a sample
+# or upload a JPEG (and its original, for dB figures), press Explain: pictures first, then the words, the numbers
+# and a ZIP of the report. With EXPLAIN_QUICK=1 (the test suite) an explanation covers one block with few steps.
 from IPython.display import display
 
 from explain.app.page import Page

@@ -8,6 +8,7 @@ The tests, in order:
   is busy, the answer's pictures and plain paragraph arrive without leaving the page;
 * the report's ZIP downloads, named after the photo, and holds report.json (read here), index.html and the PNGs;
 * a broken file (uploaded, then dropped on the drop zone) gets one plain line naming it, and the page stays usable;
+* the explore section's causal view answers its first action, a click on the photo;
 * no request left 127.0.0.1 (the page loads nothing from a CDN);
 * Ctrl-C (SIGINT) stops the command and leaves no process of its session behind.
 
@@ -173,7 +174,9 @@ def _screenshots(page) -> None:
     page.screenshot(path=str(out / "app_1366x768.png"))
     height = page.evaluate("document.querySelector('.liif-page').getBoundingClientRect().bottom") + 40
     page.set_viewport_size({"width": 1366, "height": int(height)})
-    page.screenshot(path=str(out / "app_page.png"))
+    shot = Image.open(io.BytesIO(page.screenshot()))
+    # 256 colours keep the README's copy small (< 300 KB); the figures' text stays sharp
+    shot.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(out / "app_page.png", optimize=True)
     page.set_viewport_size({"width": 1366, "height": 768})
 
 
@@ -181,7 +184,8 @@ def test_an_uploaded_jpeg_gets_its_answer_with_pictures(app, browser_page, tmp_p
     page = browser_page
     photo = _jpeg(tmp_path / "my_coffee.jpg")
     _upload(page, ".liif-page-upload-photo", photo)
-    page.wait_for_function("document.querySelector('.liif-page-status').innerText.includes('my_coffee.jpg: a baseline')",
+    page.wait_for_function("document.querySelector('.liif-page-status').innerText"
+                           ".includes('my_coffee.jpg: a baseline')",
                            timeout=30_000)
     page.click(".liif-page-explain")
     page.wait_for_function("/ · |%/.test(document.querySelector('.liif-page-progress').innerText)", timeout=60_000)
@@ -238,6 +242,22 @@ def test_a_broken_file_gets_one_plain_line(browser_page, tmp_path):
     assert "'notes.jpg' is not an image file Pillow can read" in _status(page)
     assert "Traceback" not in page.inner_text("body")
     assert page.is_enabled(".liif-page-explain")  # still usable: a sample is explained next time
+
+
+def test_the_explore_views_first_click_erases_a_block(browser_page):
+    page = browser_page
+    page.click(".liif-page-explore .jupyter-widget-Collapse-header")
+    page.click(".liif-page-explore-open")
+    output = ".liif-page-explore .explain-view-output img"
+    page.wait_for_selector(output, timeout=180_000)
+    before = page.get_attribute(output, "src")
+    canvas = page.locator(".liif-page-explore .explain-view-picker canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + 0.36 * box["width"], box["y"] + 0.3 * box["height"])  # the first action: a click
+    page.wait_for_function("(s) => { const i = document.querySelector('.liif-page-explore .explain-view-output img');"
+                           " return i && i.src !== s; }", arg=before, timeout=120_000)
+    assert not page.page_errors
 
 
 def test_no_request_left_127_0_0_1(browser_page):

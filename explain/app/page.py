@@ -48,7 +48,7 @@ UPLOAD = "upload"
 PAGE_CLASS = "liif-page"  # CSS hooks (and the browser test's selectors): liif-page-<part>
 STYLE = f"""<style>
 .{PAGE_CLASS} p {{max-width: 60em; line-height: 1.45}}
-.{PAGE_CLASS}-drop {{border: 2px dashed #8aa4d6; border-radius: 6px; padding: 10px 14px; color: #334;
+.{PAGE_CLASS}-drop {{border: 2px dashed #8aa4d6; border-radius: 6px; padding: 3px 12px; color: #334;
   background: #f5f8ff; max-width: 60em}}
 .{PAGE_CLASS}-drop.over {{background: #dde8ff}}
 .{PAGE_CLASS}-error {{color: #a11; font-weight: 600}}
@@ -182,11 +182,12 @@ class Page:
     def _build(self, sample: str) -> None:
         options = [(f"{name} ({what})", name) for name, what in SAMPLES.items()] + [("your JPEG", UPLOAD)]
         self.source = widgets.ToggleButtons(options=options, value=sample if sample in SAMPLES else UPLOAD,
-                                            description="explain", style={"button_width": "auto"})
+                                            style={"button_width": "auto"})
+        auto = widgets.Layout(width="auto")
         self.photo_upload = widgets.FileUpload(accept="image/*,.jpg,.jpeg,.png", multiple=False,
-                                               description="Upload your JPEG")
+                                               description="Upload your JPEG", layout=auto)
         self.original_upload = widgets.FileUpload(accept="image/*,.png,.jpg,.jpeg,.tif,.tiff", multiple=False,
-                                                  description="Its original (optional)")
+                                                  description="Its original (optional)", layout=auto)
         self.photo_upload.add_class(f"{PAGE_CLASS}-upload-photo")
         self.original_upload.add_class(f"{PAGE_CLASS}-upload-original")
         self.limits = widgets.HTML(f"<span class='{PAGE_CLASS}-limits'>{html.escape(limits_text(self.scale))}"
@@ -196,8 +197,7 @@ class Page:
             sink = widgets.Textarea(layout=widgets.Layout(display="none"), continuous_update=True)
             sink.add_class(f"{PAGE_CLASS}-sink-{kind}")
             self.drop_sinks[kind] = sink
-        drops = widgets.HBox([_drop_zone("photo", "… or drop your JPEG here"),
-                              _drop_zone("original", "… and its original here (optional)")])
+        drops = [_drop_zone("photo", "or drop your JPEG here"), _drop_zone("original", "its original here")]
         self.status = widgets.HTML("")
         self.status.add_class(f"{PAGE_CLASS}-status")
         self.button = widgets.Button(description="Explain", button_style="primary", icon="search")
@@ -212,7 +212,7 @@ class Page:
         self.answer = widgets.VBox([])
         self.answer.add_class(f"{PAGE_CLASS}-answer")
         intro = widgets.HTML(
-            STYLE + "<h2>What did the model use to rebuild your JPEG?</h2><p>Pick a sample or upload a JPEG, then "
+            STYLE + "<p><b>What did the model use to rebuild your JPEG?</b> Pick a sample or upload a JPEG, then "
             "press <b>Explain</b>. The models enlarge it ×" f"{self.scale:g}; the page finds its blockiest 8×8 "
             "blocks and measures what each model used to rebuild them: erase a clue, see what the block loses. "
             "With the original (the same picture before compression, at ×" f"{self.scale:g} the size) the losses "
@@ -220,9 +220,9 @@ class Page:
                                                             "rough).</i>" if self.quick else "") + "</p>")
         self.widget = widgets.VBox([
             intro, self.source,
-            widgets.HBox([self.photo_upload, self.original_upload, self.limits],
+            widgets.HBox([self.photo_upload, drops[0], self.original_upload, drops[1]],
                          layout=widgets.Layout(align_items="center", flex_flow="row wrap")),
-            drops, *self.drop_sinks.values(), self.status,
+            self.limits, *self.drop_sinks.values(), self.status,
             widgets.HBox([self.button, self.bar], layout=widgets.Layout(align_items="center")),
             self.progress, self.busy_line, self.answer])
         self.widget.add_class(PAGE_CLASS)
@@ -435,7 +435,7 @@ class Page:
         where = folder / "windows.png"
         folded = [("In detail (technical)", widgets.VBox(
                       [widgets.HTML(_paragraphs(technical))]
-                      + ([_image(where.read_bytes(), "50em")] if where.is_file() else []))),
+                      + ([_image(where.read_bytes(), "32em")] if where.is_file() else []))),
                   ("Which clues to trust", widgets.HTML(_paragraphs(trust))),
                   ("The numbers", widgets.HTML(numbers_html(report)))]
         details = widgets.Accordion(children=[w for _, w in folded], titles=tuple(t for t, _ in folded),
