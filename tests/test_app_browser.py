@@ -165,18 +165,18 @@ def _status(page) -> str:
     return page.inner_text(".liif-page-status")
 
 
-def _screenshots(page) -> None:
+def _screenshots(page, prefix: str = "app") -> None:
     folder = os.environ.get("EXPLAIN_APP_SCREENSHOTS")
     if not folder:
         return
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / "app_1366x768.png"))
+    page.screenshot(path=str(out / f"{prefix}_1366x768.png"))
     height = page.evaluate("document.querySelector('.liif-page').getBoundingClientRect().bottom") + 40
     page.set_viewport_size({"width": 1366, "height": int(height)})
     shot = Image.open(io.BytesIO(page.screenshot()))
     # 256 colours keep the README's copy small (< 300 KB); the figures' text stays sharp
-    shot.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(out / "app_page.png", optimize=True)
+    shot.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(out / f"{prefix}_page.png", optimize=True)
     page.set_viewport_size({"width": 1366, "height": 768})
 
 
@@ -199,8 +199,13 @@ def test_an_uploaded_jpeg_gets_its_answer_with_pictures(app, browser_page, tmp_p
         width = page.evaluate(f"document.querySelector('{selector}').naturalWidth")
         assert width > 200, selector
     assert "my_coffee.jpg" in _status(page) and "Traceback" not in page.inner_text("body")
+    window = page.get_attribute(".liif-page-outputs", "src")
     page.click(".liif-page-zoom button:has-text('the block alone')")
-    page.wait_for_timeout(500)
+    page.wait_for_function("(s) => document.querySelector('.liif-page-outputs').src !== s", arg=window,
+                           timeout=30_000)
+    page.click(".liif-page-zoom button:has-text('3×3 blocks')")
+    page.wait_for_function("(s) => document.querySelector('.liif-page-outputs').src === s", arg=window,
+                           timeout=30_000)
     _screenshots(page)
     assert not page.page_errors
 
@@ -295,6 +300,7 @@ def test_real_models_explain_the_tours_image(tmp_path):
             page.wait_for_selector(".liif-page-causal", timeout=1_800_000)
             plain = page.inner_text(".liif-page-plain")
             assert "3 blockiest" in plain and " dB" in plain
+            _screenshots(page, "real")
             browser.close()
     finally:
         server.stop()
