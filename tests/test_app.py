@@ -187,3 +187,24 @@ def test_the_page_explains_a_photo_on_its_worker_thread(tmp_path, tiny_model, mo
         assert page.zip_path.name == "holiday.zip"
         report = json.loads(z.read("holiday/report.json"))
         assert report["answer"] == page.report.answer and "holiday/index.html" in z.namelist()
+
+
+def test_an_unexpected_failure_shows_one_line_and_logs_the_traceback(tmp_path, tiny_model, monkeypatch, capfd):
+    pytest.importorskip("ipywidgets")
+    import explain.report.explain as explain_module
+    from explain.app.page import Page
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug deep inside")
+
+    monkeypatch.delenv(jobs.APP_DIR_ENV, raising=False)
+    monkeypatch.setattr(explain_module, "explain_photo", broken)
+    tiny_model.name = "tiny"
+    page = Page(models=[tiny_model], quick=True, workdir=tmp_path)
+    page.take_photo("holiday.jpg", _jpeg_bytes((48, 56)))
+    assert page.explain()
+    page.runner.join(60)
+    assert "failed on the server" in page.status.value and "a bug deep inside" not in page.status.value
+    assert page.report is None and not page.runner.busy and page.answer.children == ()
+    log = capfd.readouterr().err
+    assert "Traceback" in log and "RuntimeError: a bug deep inside" in log

@@ -25,7 +25,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -56,17 +55,13 @@ def _missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class App:
     """``liif-explain app`` on a free port; ``url`` from the one line it prints; ``session`` its folder."""
 
     def __init__(self, log_path: Path, quick: bool = True):
-        self.port = _free_port()
+        from explain.app.server import free_port
+
+        self.port = free_port("127.0.0.1")
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1")
         if quick:
             env["EXPLAIN_QUICK"] = "1"
@@ -247,6 +242,20 @@ def test_a_broken_file_gets_one_plain_line(browser_page, tmp_path):
     assert "'notes.jpg' is not an image file Pillow can read" in _status(page)
     assert "Traceback" not in page.inner_text("body")
     assert page.is_enabled(".liif-page-explain")  # still usable: a sample is explained next time
+
+
+def test_a_file_over_tornados_default_message_limit_arrives(browser_page, tmp_path):
+    """Tornado drops websocket messages over 10 MiB unless told otherwise: an 11 MB upload must reach the kernel."""
+    page = browser_page
+    noise = np.random.default_rng(0).integers(0, 256, (1900, 1950, 3), dtype=np.uint8)
+    big = tmp_path / "big_scan.png"
+    Image.fromarray(noise).save(big, compress_level=1)
+    assert big.stat().st_size > 10.5 * 2 ** 20
+    _upload(page, ".liif-page-upload-photo", big)
+    page.wait_for_function("document.querySelector('.liif-page-status').innerText.includes('big_scan.png')",
+                           timeout=120_000)
+    assert "big_scan.png: a PNG image, 1950×1900 pixels" in _status(page)
+    assert page.locator(".liif-page-status .liif-page-error").count() == 0, _status(page)
 
 
 def test_the_explore_views_first_click_erases_a_block(browser_page):
