@@ -66,13 +66,20 @@ _DROP_JS = ("event.preventDefault(); this.classList.remove('over'); var f = even
             "t.dispatchEvent(new Event('input', {{bubbles: true}})); }}; r.readAsDataURL(f);")
 
 
+# A file dropped anywhere else would make the browser leave the page to show it: an image that fails to load (an
+# empty data URL, no request) installs, once, window handlers that keep the page.
+_DROP_GUARD = ('<img alt="" style="display:none" src="data:," onerror="if (!window.liifDropGuard) {'
+               " window.liifDropGuard = 1; window.addEventListener('dragover', function (e) { e.preventDefault(); });"
+               " window.addEventListener('drop', function (e) { e.preventDefault(); }); }\">")
+
+
 def _drop_zone(kind: str, text: str) -> widgets.HTML:
     sink = f"{PAGE_CLASS}-sink-{kind}"
     handler = html.escape(_DROP_JS.format(sink=sink), quote=True)
     return widgets.HTML(
         f'<div class="{PAGE_CLASS}-drop {PAGE_CLASS}-drop-{kind}" ondragover="event.preventDefault(); '
         f"this.classList.add('over')\" ondragleave=\"this.classList.remove('over')\" "
-        f'ondrop="{handler}">{html.escape(text)}</div>')
+        f'ondrop="{handler}">{html.escape(text)}</div>' + (_DROP_GUARD if kind == "photo" else ""))
 
 
 def _png(figure, dpi: int = 100) -> bytes:
@@ -360,11 +367,8 @@ class Page:
             plt.close("all")  # the report's figures are written; free them
             return report, pictures, zip_path, chosen
 
-        started = self.runner.start(work, self._on_progress, self._on_done, self._on_error)
-        if not started:  # another kernel of this server holds the job lock
-            self.busy_line.value = (f"<span class='{PAGE_CLASS}-busy'>Busy: someone else's explanation is running "
-                                    "on this server (one at a time). Try again in a minute.</span>")
-            return False
+        # the page shows the job before it starts: a job that fails at once must not have its line overwritten
+        previous = (self.status.value, self.answer.children, self.report)
         self.busy_line.value = ""
         self.answer.children = ()
         self.report = None
@@ -372,7 +376,14 @@ class Page:
         self.bar.value = 0.0
         self.bar.layout.visibility = "visible"
         self.progress.value = "starting: loading the photo"
-        self.button.disabled = False  # a second click is answered with the busy line
+        if not self.runner.start(work, self._on_progress, self._on_done, self._on_error):
+            # another kernel of this server holds the job lock: put the page back as it was
+            self.status.value, self.answer.children, self.report = previous
+            self.bar.layout.visibility = "hidden"
+            self.progress.value = ""
+            self.busy_line.value = (f"<span class='{PAGE_CLASS}-busy'>Busy: someone else's explanation is running "
+                                    "on this server (one at a time). Try again in a minute.</span>")
+            return False
         return True
 
     def _download_dir(self) -> Path:
