@@ -223,7 +223,7 @@ def test_inject_parameters_after_the_parameters_cell(tmp_path):
 
 def test_resolve_notebook_by_number_name_or_path(tmp_path):
     names = notebook_names()
-    assert len(names) == 9 and names[2].startswith("02_")
+    assert len(names) == 10 and names[2].startswith("02_")
     assert resolve_notebook("2").name == names[2] == resolve_notebook("02").name
     assert resolve_notebook("gradient_attribution").name == names[2]
     assert resolve_notebook(NOTEBOOKS / names[3].replace(".ipynb", ".py")).name == names[3]
