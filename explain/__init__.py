@@ -6,6 +6,7 @@ Pipeline: image I/O & degradations (:mod:`explain.images`) → codecs (:mod:`exp
 [0, 1]; LIIF coordinates are (row, col) pixel centres in (−1, 1).
 """
 
+from .allocator import keep_freed_memory
 from .codecs import available_codecs, compress
 from .images import DEFAULT_IMAGES, downscale, load_image, save_image, upscale_bicubic
 from .metrics import blockiest_window, psnr, psnr_b, psnr_y, ssim
@@ -21,6 +22,8 @@ from .probes import (
     sanity_check,
 )
 from .upscale import upscale
+
+keep_freed_memory()  # reuse freed tensor memory (explain.allocator: ≈ 40 % of an upscale's CPU time was page faults)
 
 __version__ = "0.1.0"
 

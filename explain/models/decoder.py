@@ -5,6 +5,8 @@ Parameter names ``layers.K.weight`` match the official checkpoints (Linear layer
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -27,6 +29,26 @@ class MLPDecoder(nn.Module):
     def forward(self, x):
         return self.layers(x)
 
-    def forward_after_first(self, first_pre_activation):
-        """Run the MLP from the first layer's pre-activation (its affine output) onwards."""
-        return self.layers[1:](first_pre_activation)
+    def forward_after_first(self, first_pre_activation: torch.Tensor) -> torch.Tensor:
+        """Run the MLP from the first layer's pre-activation (its affine output, (..., hidden[0])) onwards:
+        (..., out_dim).
+
+        The layers run on one contiguous (rows, width) matrix, so every Linear is a single GEMM and every ReLU
+        acts on a whole tensor, not a view: in place when no gradient is being recorded, out of place otherwise
+        (an in-place ReLU on a reshaped view makes autograd copy the whole activation back in the backward pass).
+        Modules other than plain Linear / ReLU (e.g. quantised layers, :mod:`explain.models.surgery`) are called
+        as they are.
+        """
+        lead = first_pre_activation.shape[:-1]
+        x = first_pre_activation.reshape(-1, first_pre_activation.shape[-1])
+        in_place = not (torch.is_grad_enabled() and x.requires_grad)
+        fresh = False  # whether x is this function's own tensor (safe to overwrite)
+        for layer in self.layers[1:]:
+            if type(layer) is nn.ReLU:
+                x = x.relu_() if in_place and fresh else torch.relu(x)
+            elif type(layer) is nn.Linear:
+                x = F.linear(x, layer.weight, layer.bias)
+            else:
+                x = layer(x)
+            fresh = True
+        return x.reshape(*lead, x.shape[-1])

@@ -39,21 +39,33 @@ def nearest_index(coord: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def find_neighbours(coords: torch.Tensor, height: int, width: int, local_ensemble: bool = True) -> Neighbours:
-    """Codes read by each query of ``coords`` (B, Q, 2) on a latent grid of (height, width)."""
-    sizes = coords.new_tensor([float(height), float(width)])
-    if local_ensemble:
-        shifts = coords.new_tensor(SHIFTS) / sizes + _TIE_BREAK  # half a cell = 1/size in (-1, 1) units
-    else:
-        shifts = coords.new_zeros(1, 2)
-    shifted = (coords.unsqueeze(2) + shifts).clamp(-1 + 1e-6, 1 - 1e-6)  # (B, Q, K, 2)
-    rows = nearest_index(shifted[..., 0], height)
-    cols = nearest_index(shifted[..., 1], width)
-    indices = torch.stack([rows, cols], dim=-1)
-    centres = -1 + (2 * indices.to(coords.dtype) + 1) / sizes
-    rel_coord = (coords.unsqueeze(2) - centres) * sizes
+    """Codes read by each query of ``coords`` (B, Q, 2) on a latent grid of (height, width).
+
+    The four shifted look-ups are separable: the row index and row offset depend only on the row shift, the column
+    ones only on the column shift, so each axis is computed for its two shifts and the four codes are their
+    combinations, in :data:`SHIFTS` order (the same arithmetic per element as shifting both axes at once).
+    """
     if not local_ensemble:
+        sizes = coords.new_tensor([float(height), float(width)])
+        shifted = coords.clamp(-1 + 1e-6, 1 - 1e-6)
+        indices = torch.stack([nearest_index(shifted[..., 0], height), nearest_index(shifted[..., 1], width)], -1)
+        centres = -1 + (2 * indices.to(coords.dtype) + 1) / sizes
+        rel_coord = ((coords - centres) * sizes).unsqueeze(2)
         weights = torch.ones(rel_coord.shape[:3], dtype=coords.dtype, device=coords.device)
-        return Neighbours(indices, rel_coord, weights)
+        return Neighbours(indices.unsqueeze(2), rel_coord, weights)
+
+    def axis(c: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        # (B, Q) coordinates on one axis → (B, Q, 2) index and offset (one latent cell spans 2) for shifts −, +
+        shifts = c.new_tensor([-1.0, 1.0]) / size + _TIE_BREAK  # half a cell = 1/size in (-1, 1) units
+        idx = nearest_index((c.unsqueeze(-1) + shifts).clamp(-1 + 1e-6, 1 - 1e-6), size)
+        centres = -1 + (2 * idx.to(c.dtype) + 1) / size
+        return idx, (c.unsqueeze(-1) - centres) * size
+
+    row_idx, row_rel = axis(coords[..., 0], height)
+    col_idx, col_rel = axis(coords[..., 1], width)
+    pick_r, pick_c = [0, 0, 1, 1], [0, 1, 0, 1]  # SHIFTS = (−,−), (−,+), (+,−), (+,+)
+    indices = torch.stack([row_idx[..., pick_r], col_idx[..., pick_c]], dim=-1)  # (B, Q, 4, 2)
+    rel_coord = torch.stack([row_rel[..., pick_r], col_rel[..., pick_c]], dim=-1)
     areas = (rel_coord[..., 0] * rel_coord[..., 1]).abs() + 1e-9
     # Each code is weighted by the area opposite to it: swap (0, 3) and (1, 2).
     weights = areas[..., [3, 2, 1, 0]] / areas.sum(dim=-1, keepdim=True)

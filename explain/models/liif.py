@@ -167,14 +167,29 @@ class LIIF(ImplicitSRModel):
         cacheable = not (torch.is_grad_enabled() and latents.features.requires_grad)
         if cacheable and "first" in latents._cache:
             return latents._cache["first"]
+        out = self._first_conv(latents)
+        if cacheable:
+            latents._cache["first"] = out
+        return out
+
+    def _first_conv(self, latents: LatentGrid) -> torch.Tensor:
         lin = self.imnet.first
         weight = lin.weight[:, : self.code_dim]
         c = self.config.channels
         k = 3 if self.config.feat_unfold else 1
-        out = F.conv2d(latents.features, weight.reshape(-1, c, k, k), lin.bias, padding=k // 2)
+        return F.conv2d(latents.features, weight.reshape(-1, c, k, k), lin.bias, padding=k // 2)
+
+    def first_layer_rows(self, latents: LatentGrid) -> torch.Tensor:
+        """:meth:`first_layer_map` laid out as (B·h·w, hidden[0]) contiguous rows (pixel-major), the layout the
+        per-query gather reads; cached on ``latents`` when no gradient is being recorded."""
+        cacheable = not (torch.is_grad_enabled() and latents.features.requires_grad)
+        if cacheable and "first_rows" in latents._cache:
+            return latents._cache["first_rows"]
+        first = latents._cache["first"] if cacheable and "first" in latents._cache else self._first_conv(latents)
+        rows = first.permute(0, 2, 3, 1).reshape(-1, first.shape[1])
         if cacheable:
-            latents._cache["first"] = out
-        return out
+            latents._cache["first_rows"] = rows
+        return rows
 
     # ------------------------------------------------------------------- queries
     def neighbours(self, latents: LatentGrid, coords: torch.Tensor) -> Neighbours:
@@ -210,16 +225,19 @@ class LIIF(ImplicitSRModel):
         nb = self.neighbours(latents, coords)
         q, k = nb.indices.shape[1], nb.indices.shape[2]
 
-        first = self.first_layer_map(latents)  # (B, D, h, w)
-        d = first.shape[1]
-        flat_index = (nb.indices[..., 0] * w + nb.indices[..., 1]).reshape(b, q * k, 1).expand(b, q * k, d)
-        gathered = first.flatten(2).transpose(1, 2).gather(1, flat_index).view(b, q, k, d)
+        rows = self.first_layer_rows(latents)  # (B·h·w, D): the first layer's code part, one row per latent pixel
+        flat = nb.indices[..., 0] * w + nb.indices[..., 1]  # (B, Q, K) row of each code read
+        if b > 1:
+            flat = flat + torch.arange(b, device=flat.device).view(b, 1, 1) * (h * w)
+        gathered = rows.index_select(0, flat.reshape(-1))  # (B·Q·K, D)
         weight = self.imnet.first.weight
-        pre = gathered + nb.rel_coord @ weight[:, self.code_dim: self.code_dim + 2].T
+        # the rest of the first layer, [rel_coord, rel_cell] @ W[:, code_dim:]ᵀ, added in one GEMM (LIIF Eq. 5 input)
+        extra = nb.rel_coord
         if self.config.cell_decode:
             rel_cell = cells * cells.new_tensor([float(h), float(w)])
-            pre = pre + (rel_cell @ weight[:, self.code_dim + 2:].T).unsqueeze(2)
-        mlp_out = self.imnet.forward_after_first(pre)  # (B, Q, K, 3), normalised units
+            extra = torch.cat([extra, rel_cell.unsqueeze(2).expand(b, q, k, 2)], dim=-1)
+        pre = torch.addmm(gathered, extra.reshape(b * q * k, -1), weight[:, self.code_dim:].T)
+        mlp_out = self.imnet.forward_after_first(pre).view(b, q, k, -1)  # (B, Q, K, 3), normalised units
 
         base = 0.5
         if self.config.skip == "bicubic":
