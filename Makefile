@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 DEMO_OUT ?= out/tour
 
-.PHONY: venv demo test lint lab benchmarks clean
+.PHONY: venv demo test lint lab app app-deps benchmarks clean
 
 # The official liif-edsr weights go to the user cache (LIIF_EXPLAIN_CACHE, else the XDG cache): a no-op once cached.
 venv: $(VENV)/.installed
@@ -26,13 +26,23 @@ demo: venv
 	$(PY) -m explain.notebooks notebooks/00_why_the_blocks_disappeared.ipynb --html $(DEMO_OUT)/notebook_00.html --threads 1
 	@echo "Results: $(abspath $(DEMO_OUT))/index.html"
 
-test: venv
+test: venv app-deps
 	$(VENV)/bin/ruff check explain tests benchmarks notebooks
 	$(PY) -m pytest -q
 
 lab: venv
 	$(PY) -m pip install --quiet -e ".[dev,lab]"
 	$(VENV)/bin/jupyter lab notebooks/
+
+# The page: `liif-explain app` serves notebook 09 with Voilà on http://127.0.0.1:8866/ (Ctrl-C stops it).
+app: venv app-deps
+	$(VENV)/bin/liif-explain app $(APP_ARGS)
+
+app-deps: $(VENV)/.app-installed
+
+$(VENV)/.app-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,app]"
+	touch $@
 
 benchmarks: venv
 	$(PY) benchmarks/upscale.py

@@ -22,6 +22,7 @@ COMMANDS = {
     "skill": ("explain.studies.skill", "where the JPEG skill lives: FAIG filter attribution control → twin, "
                                        "validated by swapping units; writes ranking.npz"),
     "notebook": ("explain.notebook_cli", "run a notebook headless on your image and write it as HTML"),
+    "app": ("explain.app.server", "serve the page (Voilà): upload a JPEG, watch the progress, read the answer"),
 }
 
 # What a command reports as one line and exit status 2: the toolkit's own input validation (ValueError, see

@@ -35,6 +35,7 @@ from explain.notebooks import (
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+PAGES = {"09_explain_your_jpeg.ipynb"}  # the page `liif-explain app` serves (tests/test_app_browser.py drives it)
 # Models the executed notebooks get instead of their defaults (comma-separated names), e.g. while the default
 # models are not installed yet: EXPLAIN_NOTEBOOK_MODELS=liif-jpeg,liif-clean
 MODELS_ENV = "EXPLAIN_NOTEBOOK_MODELS"
@@ -46,7 +47,7 @@ def _cells(nb):
 
 def test_every_notebook_is_a_jupytext_pair_in_sync():
     sources = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.py"))
-    assert len(NAMES) == 9 and sorted(n.replace(".ipynb", ".py") for n in NAMES) == sources
+    assert len(NAMES) == 10 and sorted(n.replace(".ipynb", ".py") for n in NAMES) == sources
     assert not (NOTEBOOKS / "build_notebooks.py").exists()
     for name in NAMES:
         stored = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -222,7 +223,7 @@ def test_inject_parameters_after_the_parameters_cell(tmp_path):
 
 def test_resolve_notebook_by_number_name_or_path(tmp_path):
     names = notebook_names()
-    assert len(names) == 9 and names[2].startswith("02_")
+    assert len(names) == 10 and names[2].startswith("02_")
     assert resolve_notebook("2").name == names[2] == resolve_notebook("02").name
     assert resolve_notebook("gradient_attribution").name == names[2]
     assert resolve_notebook(NOTEBOOKS / names[3].replace(".ipynb", ".py")).name == names[3]
@@ -335,6 +336,11 @@ def test_notebook_runs_in_quick_mode(name, tmp_path):
     nb = _run_with(name, tmp_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    if name in PAGES:  # the page (liif-explain app) computes nothing until Explain is pressed: one widget, shown
+        shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                 if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert len(shown) == 1
+        return
     assert "QUICK MODE" in _setup_output(nb)
     # widgets only where a view is displayed (one each; progress bars stay inside the views), and every view
     # also leaves a static snapshot of its first state (an HTML output with the PNG inline)
