@@ -23,6 +23,7 @@ from .models.local import (
     query_grid,
     query_output_region,
 )
+from .parallel import default_workers
 
 __all__ = ["output_size", "check_window", "query_grid", "upscale_tensor", "upscale"]
 
@@ -66,11 +67,13 @@ def upscale_tensor(model, lr: torch.Tensor, height: int, width: int, tile: int |
     row_tiles = list(output_tiles(h, height, tile, margin))
     col_tiles = list(output_tiles(w, width, tile, margin))
     bar = tqdm(total=len(row_tiles) * len(col_tiles), desc="upscale", disable=not progress)
+    workers = default_workers()  # each tile's query chunks side by side, one torch thread each (explain.parallel)
     for (r_out, r_crop) in row_tiles:
         for (c_out, c_crop) in col_tiles:
             frame = CropFrame(r_crop, c_crop, (h, w))
             out[r_out[0]: r_out[1], c_out[0]: c_out[1]] = query_output_region(model, lr, frame, r_out, c_out,
-                                                                              (height, width), chunk)
+                                                                              (height, width), chunk,
+                                                                              workers=workers)
             bar.update(1)
     bar.close()
     return out.clamp_(0, 1)

@@ -58,3 +58,33 @@ def test_explain_reports_every_stage_by_name(scene_photo, make_tiny_model, tmp_p
                                                 rep.timings["per_model_seconds"]["tiny"], atol=0.01)
     with pytest.raises(TypeError, match="progress must be"):
         explain_photo(scene_photo, None, models=[model], progress="yes")
+
+
+def _timeless(d):
+    """``d`` without its "seconds" entries (timings differ run to run), as sorted JSON."""
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k != "seconds"}
+        return [strip(v) for v in x] if isinstance(x, list) else x
+    return json.dumps(strip(d), sort_keys=True)
+
+
+def test_jobs_side_by_side_give_the_same_report(scene_photo, make_tiny_model):
+    """Two (model, window) jobs at a time on one torch thread each: the same numbers, in the same order."""
+    a, b = make_tiny_model(seed=1), make_tiny_model(seed=2)
+    a.name, b.name = "tiny-a", "tiny-b"
+    kw = dict(models=[a, b], windows=2, scale=2, lam_steps=2, ig_steps=2, randomise="first", draws=1,
+              progress=False, control=None)
+    one = explain_photo(scene_photo, None, workers=1, **kw).to_dict()
+    two = explain_photo(scene_photo, None, workers=2, **kw).to_dict()
+    assert two["params"]["workers"] == 2 and one["answer"] == two["answer"]
+    for w1, w2 in zip(one["windows"], two["windows"]):
+        assert list(w1["models"]) == list(w2["models"]) == ["tiny-a", "tiny-b"]
+        assert list(w1["causal"]) == list(w2["causal"])
+        assert _timeless(w1["causal"]) == _timeless(w2["causal"])
+        s1 = w1["models"]["tiny-a"]["clues"]["spatial"]
+        s2 = w2["models"]["tiny-a"]["clues"]["spatial"]
+        assert s1.keys() == s2.keys() and all(np.isclose(s1[k], s2[k], rtol=1e-5, atol=1e-7) for k in s1
+                                              if isinstance(s1[k], float))
+    with pytest.raises(ValueError, match="workers must be"):
+        explain_photo(scene_photo, None, workers=0, **kw)

@@ -224,30 +224,47 @@ class CropFrame:
 
 # -------------------------------------------------------------------------------------------- queries
 def query_grid(model, latents, rows: torch.Tensor, cols: torch.Tensor, cell, chunk: int = 8192,
-               progress: bool = False) -> torch.Tensor:
+               progress: bool = False, workers: int = 1) -> torch.Tensor:
     """The model's output at every (row, col) of two 1-D coordinate vectors, in ``chunk``-query pieces.
 
     rows, cols: coordinates in the (−1, 1) pixel-centre frame of the image ``latents`` were encoded from.
     cell:       (cell_row, cell_col), the query pixel size in that frame.
-    Returns (len(rows), len(cols), 3) in image units, not clamped (call under ``torch.no_grad`` to infer).
+    workers:    pieces computed side by side, one torch thread each (:func:`explain.parallel.run_side_by_side`);
+                the first piece runs alone first, so whatever the model caches on ``latents`` is made once.
+    Returns (len(rows), len(cols), 3) in image units, not clamped (call under ``torch.inference_mode`` to infer;
+    the caller's grad / inference mode holds in every worker).
     """
+    from ..parallel import run_side_by_side
+
     coords = torch.stack(torch.meshgrid(rows, cols, indexing="ij"), dim=-1).reshape(-1, 2)
     cells = coords.new_tensor(cell).expand_as(coords)
-    pieces = [model.query(latents, coords[s: s + chunk].unsqueeze(0), cells[s: s + chunk].unsqueeze(0))[0]
-              for s in tqdm(range(0, coords.shape[0], chunk), desc="query", disable=not progress)]
+    starts = list(range(0, coords.shape[0], chunk))
+    inference, grad = torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+    bar = tqdm(total=len(starts), desc="query", disable=not progress)
+
+    def piece(s: int) -> torch.Tensor:
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad):  # both are per thread
+            out = model.query(latents, coords[s: s + chunk].unsqueeze(0), cells[s: s + chunk].unsqueeze(0))[0]
+        bar.update(1)
+        return out
+
+    try:
+        pieces = [piece(starts[0])] + run_side_by_side(piece, starts[1:], workers)
+    finally:
+        bar.close()
     return torch.cat(pieces).view(len(rows), len(cols), 3)
 
 
 def query_output_region(model, x: torch.Tensor, frame: CropFrame, out_rows: tuple[int, int],
                         out_cols: tuple[int, int], out_size: tuple[int, int], chunk: int = 8192,
-                        latents=None, progress: bool = False) -> torch.Tensor:
+                        latents=None, progress: bool = False, workers: int = 1) -> torch.Tensor:
     """Output pixels rows [out_rows) × cols [out_cols) of an (H, W) upscaling of ``x`` (1, 3, h, w), computed
     on ``frame`` (encoded here unless its ``latents`` are given). Returns (n_rows, n_cols, 3), not clamped."""
     rows, cols = frame.output_axes(out_rows, out_cols, out_size)
     rows, cols = rows.to(device=x.device, dtype=x.dtype), cols.to(device=x.device, dtype=x.dtype)
     if latents is None:
         latents = frame.encode(model, x)
-    return query_grid(model, latents, rows, cols, frame.output_cell(out_size), chunk, progress)
+    return query_grid(model, latents, rows, cols, frame.output_cell(out_size), chunk, progress, workers)
 
 
 @dataclass

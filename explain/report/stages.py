@@ -12,6 +12,7 @@ count into an ETA. ``progress`` is ``True`` (a tqdm bar), ``False`` (nothing) or
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -78,7 +79,9 @@ class StageClock:
     windows:  how many windows the explanation has (for the progress text).
 
     ``seconds`` holds {stage: seconds} over the whole run; ``by_model`` {model: {stage: seconds}}. The clock can
-    stand in for a tqdm bar (``update(n)``), so probes that advance a bar advance it.
+    stand in for a tqdm bar (``update(n)``), so probes that advance a bar advance it. It is thread-safe: when jobs
+    run side by side (``explain_photo(workers=…)``) each stage's seconds are summed over the jobs, so the per-stage
+    seconds can add up to more than the wall-clock time (``elapsed``).
     """
 
     def __init__(self, total: float = 0.0, progress: bool | Callable | None = True, windows: int = 0):
@@ -90,6 +93,7 @@ class StageClock:
         self._start = time.perf_counter()
         self._stage, self._model, self._window = STAGE_NAMES[0], None, None
         self._callback = progress if callable(progress) else None
+        self._lock = threading.RLock()  # jobs on several threads report to one clock
         self._bar = None
         if progress is True:
             self._bar = tqdm(total=max(self.total, 1.0), desc="explain", unit="pass",
@@ -105,11 +109,12 @@ class StageClock:
 
     def update(self, n: float = 1.0) -> None:
         """``n`` passes of the running stage are done (a tqdm-compatible name: probes call ``bar.update``)."""
-        n = float(n)
-        self.done = min(self.total, self.done + n) if self.total > 0 else self.done + n
-        if self._bar is not None:
-            self._bar.update(n)
-        self._emit()
+        with self._lock:
+            n = float(n)
+            self.done = min(self.total, self.done + n) if self.total > 0 else self.done + n
+            if self._bar is not None:
+                self._bar.update(n)
+            self._emit()
 
     @contextmanager
     def stage(self, name: str, model: str | None = None, window: int | None = None, work: float | None = None):
@@ -117,19 +122,21 @@ class StageClock:
         (default :data:`STAGE_WEIGHTS`, 0 for a stage whose work is counted by ``update`` calls inside it)."""
         if name not in STAGE_NAMES:
             raise ValueError(f"unknown stage {name!r}; the stages are {', '.join(STAGE_NAMES)}")
-        self._stage, self._model, self._window = name, model, window
-        if self._bar is not None:
-            self._bar.set_description_str(stage_text(name, model, window, self.windows), refresh=False)
-        self._emit()
+        with self._lock:
+            self._stage, self._model, self._window = name, model, window
+            if self._bar is not None:
+                self._bar.set_description_str(stage_text(name, model, window, self.windows), refresh=False)
+            self._emit()
         t0 = time.perf_counter()
         try:
             yield self
         finally:
             dt = time.perf_counter() - t0
-            self.seconds[name] += dt
-            if model is not None:
-                per = self.by_model.setdefault(model, {})
-                per[name] = per.get(name, 0.0) + dt
+            with self._lock:
+                self.seconds[name] += dt
+                if model is not None:
+                    per = self.by_model.setdefault(model, {})
+                    per[name] = per.get(name, 0.0) + dt
             self.update(STAGE_WEIGHTS.get(name, 0.0) if work is None else work)
 
     # --------------------------------------------------------------- reports
