@@ -1,119 +1,107 @@
-"""Benchmark: `liif-explain explain` on a JPEG of a given size, stage by stage, without and with the causal clues.
+"""Benchmark: `liif-explain explain` with its original, stage by stage, in units of the official LIIF upscale.
 
-    python benchmarks/explain_report.py                       # 403×301 astronaut JPEG, q = 20, default models
-    python benchmarks/explain_report.py --megapixels 1 --threads 2 --causal on
+    python benchmarks/explain_report.py                        # 403×301, 64×64 and 49×500 astronaut JPEGs, q = 20
+    python benchmarks/explain_report.py --sizes 403x301 --threads 2 --no-causal
 
-Makes the JPEG (scikit-image's astronaut resized with PIL bicubic to ``--size`` W×H or ``--megapixels``, JPEG at
-``--quality`` with 4:2:0 chroma), then runs :func:`explain.report.explain_photo` into a temporary folder and prints
-the time of reading the file, of each model's clues on each window, of the causal clues, of the figures and of the
-whole run, with the machine and thread count. ``--causal both`` (the default) runs it twice in the same process,
-without the causal clues (``causal=False``: the computation before they existed) and with them, and prints both
-totals. Nothing is kept unless ``--out`` is given.
+For each size W×H: scikit-image's astronaut resized with PIL bicubic to (4W, 4H) is the original; resized again to
+W×H and saved as a JPEG at ``--quality`` (4:2:0) it is the photo. :func:`explain.report.explain_photo` then explains
+it with the default models, 3 windows, the causal clues and the original, and writes the report into a temporary
+folder. Printed: the time of every stage (:data:`explain.report.stages.STAGE_NAMES`, summed over the jobs that run
+side by side, so they can add up to more than the wall-clock total), the wall-clock total, and that total in
+**units**: one ×4 upscale of a 192×128 photo by the official LIIF algorithm (``benchmarks/liif_unit.py``, written
+in this repository from the paper, no foreign code), timed in the same process before and after the runs (the mean
+of the two; a busy machine slows both). The unit is also timed on one torch thread, for reference.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from PIL import Image
 
-from explain.images import load_image, to_uint8
-from explain.jpeg_facts import read_photo
-from explain.report import explain_photo
-from explain.report.explain import write_report
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from liif_unit import time_unit  # noqa: E402
+
+from explain.images import load_image, to_uint8  # noqa: E402
+from explain.models import load_model  # noqa: E402
+from explain.report import explain_photo  # noqa: E402
+from explain.report.stages import STAGE_NAMES  # noqa: E402
 
 
-def make_jpeg(path: Path, size: tuple[int, int], quality: int) -> tuple[int, int]:
-    """astronaut resized to ``size`` (width, height) and saved as a 4:2:0 JPEG; returns (height, width)."""
-    img = to_uint8(load_image("astronaut"))
-    Image.fromarray(img).resize(size, Image.BICUBIC).save(path, "JPEG", quality=quality, subsampling=2)
-    return size[1], size[0]
+def make_photo(folder: Path, size: tuple[int, int], quality: int) -> tuple[Path, np.ndarray]:
+    """(the JPEG's path, the original (4H, 4W, 3) in [0, 1]) for a W×H photo of astronaut."""
+    w, h = size
+    hr = Image.fromarray(to_uint8(load_image("astronaut"))).resize((4 * w, 4 * h), Image.BICUBIC)
+    path = folder / f"astronaut_{w}x{h}.jpg"
+    hr.resize((w, h), Image.BICUBIC).save(path, "JPEG", quality=quality, subsampling=2)
+    return path, np.asarray(hr, dtype=np.float32) / 255.0
 
 
-def run_once(photo, args, causal: bool, out) -> dict:
-    """One explain run: timings of the stages and the report."""
-    t1 = time.perf_counter()
-    report = explain_photo(photo, None, models=args.models, windows=args.windows, lam_steps=args.lam_steps,
-                           ig_steps=args.ig_steps, randomise=args.randomise, progress=True, causal=causal)
-    t_compute = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    write_report(report, out)
-    return {"report": report, "compute": t_compute, "write": time.perf_counter() - t2}
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a size is W×H, got {text!r}") from None
+    if min(w, h) < 8:
+        raise argparse.ArgumentTypeError(f"both sides must be at least 8 pixels, got {text!r}")
+    return w, h
 
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", default="403x301", help="W×H of the JPEG (default 403x301)")
-    p.add_argument("--megapixels", type=float, help="a square JPEG of this many megapixels instead of --size")
+    p.add_argument("--sizes", nargs="+", type=parse_size, default=[(403, 301), (64, 64), (49, 500)])
     p.add_argument("--quality", type=int, default=20)
-    p.add_argument("--models", nargs="+", help="names or checkpoint paths (default: the explain defaults)")
     p.add_argument("--windows", type=int, default=3)
-    p.add_argument("--lam-steps", type=int, default=16)
-    p.add_argument("--ig-steps", type=int, default=8)
-    p.add_argument("--randomise", default="first", choices=("first", "all", "none"))
-    p.add_argument("--causal", default="both", choices=("both", "on", "off"),
-                   help="run without the causal clues, with them, or both in turn (default)")
+    p.add_argument("--no-causal", action="store_true", help="leave out the causal clues")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
-    p.add_argument("--out", help="keep the (last) report in this folder")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.megapixels:
-        side = int(round(math.sqrt(args.megapixels * 1e6)))
-        size = (side, side)
-    else:
-        try:
-            size = tuple(int(v) for v in args.size.lower().replace("×", "x").split("x"))
-            assert len(size) == 2 and min(size) >= 24
-        except (ValueError, AssertionError):
-            p.error(f"--size must be W×H with both sides >= 24, got {args.size!r}")
-    modes = {"both": (False, True), "on": (True,), "off": (False,)}[args.causal]
-    runs = {}
+    threads = torch.get_num_threads()
+    official = load_model("liif-edsr")
+    unit_before = time_unit(official)
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        jpg = Path(tmp) / "photo.jpg"
-        h, w = make_jpeg(jpg, size, args.quality)
-        t0 = time.perf_counter()
-        photo = read_photo(jpg)
-        t_read = time.perf_counter() - t0
-        for causal in modes:
-            out = Path(args.out) if args.out and causal == modes[-1] else Path(tmp) / f"report-{causal}"
-            runs[causal] = run_once(photo, args, causal, out)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} torch threads")
-    print(f"photo: {w}×{h} = {h * w / 1e6:.2f} MP JPEG q={args.quality} 4:2:0 ({photo.facts.file_bytes:,} bytes)")
-    print(f"read + JPEG facts + grid search: {t_read:6.2f} s")
-    totals = {}
-    for causal, run in runs.items():
-        report = run["report"]
-        print(f"--- {'with' if causal else 'without'} the causal clues")
-        for win in report.windows:
-            for name, c in win.clues.items():
-                extra = " (with randomisation test)" if c.randomised is not None else ""
-                steps = (f" [LAM {c.params['lam_steps_used']}, IG {c.params['ig_steps_used']} / channel "
-                         f"{'-'.join(str(v) for v in c.params['ig_steps_used_channel'])} steps]")
-                cz = f", causal {win.causal[name].seconds:5.1f} s" if name in win.causal else ""
-                print(f"window {win.index}, {name:>16}: clues {c.seconds:6.1f} s{extra}{steps}{cz}")
-            for label, cc in win.causal.items():
-                if label not in win.clues:
-                    print(f"window {win.index}, {label:>16}: causal {cc.seconds:5.1f} s")
-        for name, secs in report.timings["per_model_seconds"].items():
-            print(f"{name:>28}: {secs:6.1f} s over {len(report.windows)} windows")
-        totals[causal] = t_read + run["compute"] + run["write"]
-        print(f"compute: {run['compute']:6.1f} s   figures + HTML + JSON: {run['write']:6.1f} s   "
-              f"total: {totals[causal]:6.1f} s")
-    if len(totals) == 2:
-        print(f"explain on {w}×{h}: {totals[False]:.1f} s without the causal clues, {totals[True]:.1f} s with them "
-              f"({totals[True] - totals[False]:+.1f} s)")
-    last = runs[modes[-1]]["report"]
-    return {"megapixels": h * w / 1e6, "read": t_read, "totals": {str(k): v for k, v in totals.items()},
-            "answer": last.answer, "threads": torch.get_num_threads()}
+        for size in args.sizes:
+            photo, hr = make_photo(Path(tmp), size, args.quality)
+            t = time.perf_counter()
+            report = explain_photo(photo, Path(tmp) / f"report_{size[0]}x{size[1]}", windows=args.windows,
+                                   original=None if args.no_causal else hr, causal=not args.no_causal,
+                                   progress=False)
+            runs.append((size, time.perf_counter() - t, report))
+    unit_after = time_unit(official)
+    torch.set_num_threads(1)
+    unit_one = time_unit(official)
+    torch.set_num_threads(threads)
+    unit = 0.5 * (unit_before + unit_after)
+    load = os.getloadavg()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {threads} torch "
+          f"threads, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
+    print(f"unit: official LIIF ×4 upscale of a 192×128 photo = {unit:.1f} s ({unit_before:.1f} s before the runs, "
+          f"{unit_after:.1f} s after; {unit_one:.1f} s on 1 torch thread)")
+    head = f"{'stage (s, summed over jobs)':<28}" + "".join(f"{f'{w}×{h}':>10}" for (w, h), _, _ in runs)
+    print(head)
+    for stage in STAGE_NAMES:
+        print(f"{stage:<28}" + "".join(f"{r.timings['stages'][stage]:>10.1f}" for _, _, r in runs))
+    print(f"{'wall-clock total':<28}" + "".join(f"{t:>10.1f}" for _, t, _ in runs))
+    print(f"{'in units':<28}" + "".join(f"{t / unit:>10.2f}" for _, t, _ in runs))
+    print(f"{'windows explained':<28}" + "".join(f"{len(r.windows):>10d}" for _, _, r in runs))
+    workers = runs[0][2].params.get("workers") if runs else None
+    what = "no causal clues" if args.no_causal else "causal clues and the original"
+    print(f"explain: default models, {args.windows} windows, {what}, report written; {workers} jobs side by side on "
+          "1 torch thread each. Target: at most 1.25 units.")
+    return {"unit": unit, "unit_one_thread": unit_one, "load": load,
+            "runs": {f"{w}x{h}": {"seconds": t, "units": t / unit, "stages": r.timings["stages"]}
+                     for (w, h), t, r in runs}}
 
 
 if __name__ == "__main__":
