@@ -18,6 +18,7 @@ from .layout import (
     TITLE2,
     axes_at,
     colorbar_beside,
+    fix_axis_labels,
     legend_below,
     new_figure,
     title_at_top,
@@ -85,7 +86,7 @@ def plot_causal(c, title: str | None = None, photo=None):
     lo, hi = contrast_stretch(*(img for _, img in panels))
     side, crop, loc = 2.5, 1.9, 2.6  # the 3×3 map, an output crop, the locator (inches)
     below = BELOW + 0.55  # axis labels, then the legend and the stretch note
-    x_crops = LEFT + side + BAR_PAD + BAR + BAR_TEXT + 0.15
+    x_crops = LEFT + side + BAR_PAD + BAR + BAR_TEXT + 0.5
     x_locator = x_crops + len(panels) * (crop + 0.25) + 0.45
     width = x_locator + (loc + 0.2 if photo is not None else -0.4)
     fig = new_figure(width, below + side + TITLE2 + 0.4)
@@ -128,7 +129,7 @@ def plot_causal(c, title: str | None = None, photo=None):
         legend_below(fig, handles, y=0.3, fontsize=8)
     fig.text(0.5, 0.05 / fig.get_size_inches()[1], note, ha="center", va="bottom", fontsize=8)
     title_at_top(fig, title or f"{c.model}: causal clues of the 8×8 block at LR ({r0}, {c0})", fontsize=11)
-    return fig
+    return fix_axis_labels(fig)
 
 
 LOCATOR_BLOCK = {"edgecolor": "#00e5ff", "linewidth": 1.4, "fill": False}
@@ -206,7 +207,7 @@ def plot_intervention(c, name: str, title: str | None = None):
     st["note"] = fig.text(0.5, 0.05 / fig.get_size_inches()[1], "", ha="center", va="bottom", fontsize=8)
     st["title"] = title_at_top(fig, "", fontsize=10)
     fig._intervention_state = st
-    return redraw_intervention(fig, c, name, title)
+    return redraw_intervention(fix_axis_labels(fig), c, name, title)
 
 
 def redraw_intervention(fig, c, name: str, title: str | None = None):
