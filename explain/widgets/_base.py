@@ -226,7 +226,7 @@ VIEW_CLASS = "explain-view"  # the CSS class of a view's widget (its output: exp
 def figure_png(figure, dpi: int = 90) -> bytes:
     """A matplotlib Figure as PNG bytes."""
     buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi)
+    figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # zlib's fastest level
     return buf.getvalue()
 
 
