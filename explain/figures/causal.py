@@ -184,8 +184,9 @@ def plot_intervention(c, name: str, title: str | None = None):
     hh, ww = c.output.shape[:2]
     side = 2.0
     below = BELOW + 0.3  # axis labels, then the stretch note
-    x = [LEFT + k * (side + 0.3) for k in range(panels)]
-    x[2:] = [v + BAR_PAD + BAR + BAR_TEXT - 0.2 for v in x[2:]] if panels == 4 else x[2:]
+    x = [LEFT + k * (side + 0.3) for k in range(3)]  # before, after, |difference| (its colour bar right of it)
+    if panels == 4:
+        x.append(x[2] + side + BAR_PAD + BAR + BAR_TEXT + 0.1)
     fig = new_figure(x[-1] + side + (0.15 if panels == 4 else BAR_PAD + BAR + BAR_TEXT), below + side + TITLE2 + 0.35)
     axes = [axes_at(fig, v, below, side, side) for v in x]
     extent = (0, ww, hh, 0)
