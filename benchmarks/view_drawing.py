@@ -72,18 +72,17 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    import explain.figures.causal as causal_fig
     import explain.widgets.attribution as attribution_widget
     import explain.widgets.causal as causal_widget
     import explain.widgets.ensemble as ensemble_widget
 
     split = Split()
     for module, names in ((attribution_widget, ("plot_attribution", "redraw_attribution")),
-                          (ensemble_widget, ("plot_ensemble",)),
+                          (ensemble_widget, ("plot_ensemble", "plot_contributions", "redraw_ensemble")),
                           (causal_widget, ("plot_intervention", "redraw_intervention"))):
         for name in names:
-            setattr(module, name, split.wrap(getattr(module, name)))
-    _ = causal_fig
+            if hasattr(module, name):  # (an older checkout has fewer of them: its views draw new figures)
+                setattr(module, name, split.wrap(getattr(module, name)))
     models = {m: load_model(m) for m in args.models}
     first = dict([next(iter(models.items()))])
     hr, lr = lr_image("astronaut", args.size, 20)
