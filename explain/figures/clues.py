@@ -60,8 +60,12 @@ def _rect(ax, box, **style):
 
 
 def _lr_axes(ax, rows, cols, title=None):
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlim(cols[0], cols[1])
     ax.set_ylim(rows[1], rows[0])
+    for axis in (ax.xaxis, ax.yaxis):  # a few round pixel numbers (each tick is drawn, and made, at a cost)
+        axis.set_major_locator(MaxNLocator(4, integer=True))
     ax.set_xlabel("column (LR pixels)")
     ax.set_ylabel("row (LR pixels)")
     if title:
@@ -225,8 +229,8 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
 # ---------------------------------------------------------------------------------------------- frequency
 def _freq_axes(ax, title, left: bool = True):
     """u, v axes of an 8×8 coefficient panel; ``left``: the first of a row, which carries the v label."""
-    ax.set_xticks(range(BLOCK))
-    ax.set_yticks(range(BLOCK) if left else [])  # the panels of a row share v: ticks on the first only
+    ax.set_xticks(range(0, BLOCK, 2))  # every other index: the cells read off between them (labels cost)
+    ax.set_yticks(range(0, BLOCK, 2) if left else [])  # the panels of a row share v: ticks on the first only
     ax.set_xlabel("u (horizontal frequency, DCT index)", fontsize=9)
     if left:
         ax.set_ylabel("v (vertical frequency, DCT index)", fontsize=9)

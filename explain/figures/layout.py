@@ -85,6 +85,8 @@ def colorbar_beside(fig: Figure, mappable, axes, label: str, *, pad: float = BAR
     with mpl.rc_context(FIXED_TITLE):
         cax = fig.add_axes((x1 + pad / W, y0 + (y1 - y0 - h) / 2, width / W, h))
     bar = fig.colorbar(mappable, cax=cax)
+    if not isinstance(mappable.norm, mpl.colors.TwoSlopeNorm):
+        bar.locator = mpl.ticker.MaxNLocator(5)  # five round values are enough to read a colour
     bar.set_label(label, fontsize=fontsize)
     if fontsize:
         bar.ax.tick_params(labelsize=fontsize)
