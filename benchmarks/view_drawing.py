@@ -3,7 +3,8 @@
     python benchmarks/view_drawing.py                  # liif-edsr-jpeg, 128² LR astronaut (JPEG q=20), 3 moves each
     python benchmarks/view_drawing.py --moves 5 --models liif-edsr liif-edsr-jpeg
 
-For the attribution view (saliency, one model), the ensemble view and the causal view, each window move (a
+For the attribution view (saliency, one model), the ensemble view, the codec view (its attribution statistics by
+saliency) and the causal view, each window move (a
 ``view.pick`` one 8×8 block further, nothing memoised) is split into the probe's computation, building or
 refilling the figure, and rendering it to the PNG the view displays. Times are CPU seconds of this process
 (``time.process_time``, robust on a shared machine) with ``--threads`` torch threads; the table gives the median
@@ -21,7 +22,7 @@ import torch
 from widget_latency import lr_image  # noqa: E402  (the same LR image as the latency benchmark)
 
 from explain.models import load_model
-from explain.widgets import AttributionView, CausalView, EnsembleView, FeatureCache
+from explain.widgets import AttributionView, CausalView, CodecView, EnsembleView, FeatureCache
 from explain.widgets._base import figure_png
 
 
@@ -74,12 +75,14 @@ def main(argv=None) -> list[dict]:
     torch.set_num_threads(args.threads)
     import explain.widgets.attribution as attribution_widget
     import explain.widgets.causal as causal_widget
+    import explain.widgets.codecs as codecs_widget
     import explain.widgets.ensemble as ensemble_widget
 
     split = Split()
     for module, names in ((attribution_widget, ("plot_attribution", "redraw_attribution")),
                           (ensemble_widget, ("plot_ensemble", "plot_contributions", "redraw_ensemble")),
-                          (causal_widget, ("plot_intervention", "redraw_intervention"))):
+                          (causal_widget, ("plot_intervention", "redraw_intervention")),
+                          (codecs_widget, ("plot_crops", "redraw_crops"))):
         for name in names:
             if hasattr(module, name):  # (an older checkout has fewer of them: its views draw new figures)
                 setattr(module, name, split.wrap(getattr(module, name)))
@@ -92,6 +95,9 @@ def main(argv=None) -> list[dict]:
     rows.append(("AttributionView ×4 saliency", moves(view, split, args.moves, 32)))
     view = EnsembleView(models, lr, scale=4, region=(0, 0, 32, 32), cache=FeatureCache(), render=False, click=False)
     rows.append(("EnsembleView ×4", moves(view, split, args.moves, 32)))
+    view = CodecView(first, hr[: args.size * 2, : args.size * 2], scale=2, window=(0, 0, 16, 16), method="saliency",
+                     target="gradient", cache=FeatureCache(), render=False, progress=False, click=False)
+    rows.append(("CodecView ×2 (saliency statistics)", moves(view, split, args.moves, 16)))
     view = CausalView(first, lr, scale=4, block=(40, 40), draws=2, click=False, render=False)
     rows.append(("CausalView ×4 (draws 2)", moves(view, split, args.moves, 8, lr_px=True)))
     load = os.getloadavg()
