@@ -342,6 +342,34 @@ def test_a_click_on_the_image_moves_and_marks_the_window(kind, tiny_model, lr):
     assert box() == (0, 40, 8, 8) and picker.clicks == 2
 
 
+def test_the_pick_canvas_says_clicks_wait_for_the_kernel_until_its_handshake(tiny_model, lr):
+    """Until the browser's "initialized" message reaches the kernel (in a fresh "Run All", only once every later
+    cell has run), the canvas says that clicks wait; afterwards a click's new window is drawn and sent at once,
+    before the view computes anything for it, and a status line says what is being computed."""
+    pytest.importorskip("ipympl")
+    from explain.widgets.pick import WAITING
+
+    view = EnsembleView(tiny_model, lr, scale=2, region=(10, 12, 8, 8), cache=FeatureCache(), render=False,
+                        click=True)
+    picker = view.picker
+    assert not picker.ready and WAITING in picker.ax.get_title()
+    picker.canvas._msg_callbacks(picker.canvas, {"type": "initialized"}, [])  # as the browser's handshake
+    assert picker.ready and WAITING not in picker.ax.get_title() and picker.ax.get_title() == picker.title
+    drawn, seen = [], []
+    picker.canvas.mpl_connect("draw_event", lambda _e: drawn.append(picker.marked))
+    compute = view._compute
+
+    def watched():  # what the browser has been sent when the computation starts
+        seen.append((list(drawn), view.status.value))
+        return compute()
+
+    view._compute = watched
+    _click(picker, 18.2, 3.7)
+    (marks, status), = seen
+    assert marks and marks[-1] == pytest.approx((16.5, 2, 4, 4))  # the new window drawn before the computation
+    assert status.startswith("<i>computing") and view.status.value == ""  # cleared when done
+
+
 def test_views_without_ipympl_or_click_have_no_picker(tiny_model, lr, monkeypatch):
     import explain.widgets.pick as pick
 

@@ -3,11 +3,26 @@ the block's output before and after (:class:`explain.probes.causal.CausalClues`)
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.patches import Rectangle
 
 from ..probes.causal import NEIGHBOUR_WORDS, NEIGHBOURS
+from ..probes.frequency import BLOCK
+from .layout import (
+    BAR,
+    BAR_PAD,
+    BAR_TEXT,
+    BELOW,
+    LEFT,
+    TITLE2,
+    axes_at,
+    colorbar_beside,
+    fix_axis_labels,
+    legend_below,
+    new_figure,
+    title_at_top,
+)
 
 
 def _figure_words(c) -> tuple[str, float]:
@@ -17,10 +32,40 @@ def _figure_words(c) -> tuple[str, float]:
     return "relative change of the block's\noutput ‖y′ − y‖ / ‖y‖ (%)", 100.0
 
 
-def plot_causal(c, title: str | None = None):
+def contrast_stretch(*images, low: float = 1.0, high: float = 99.0) -> tuple[float, float]:
+    """(lo, hi): the ``low``-th and ``high``-th percentiles of all values of ``images`` (arrays in [0, 1]), the
+    one linear stretch that shows them side by side (lo → black, hi → white). A flat set gives (0, 1)."""
+    values = np.concatenate([np.asarray(im, dtype=np.float64).ravel() for im in images if im is not None])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 1.0
+    lo, hi = (float(v) for v in np.percentile(values, [low, high]))
+    if hi - lo < 1e-3:
+        return 0.0, 1.0
+    return lo, hi
+
+
+def stretched(img, lo: float, hi: float) -> np.ndarray:
+    """``img`` with the stretch (lo, hi) applied: (img − lo) / (hi − lo), clipped to [0, 1]."""
+    return np.clip((np.asarray(img, dtype=np.float32) - lo) / (hi - lo), 0, 1)
+
+
+def stretch_words(lo: float, hi: float, what: str = "the crops") -> str:
+    """The note stating a stretch in words (intensities in [0, 1] units)."""
+    if (lo, hi) == (0.0, 1.0):
+        return f"{what} shown as they are (intensity 0–1)"
+    return (f"{what} shown with one contrast stretch: intensity {lo:.2f} → black, {hi:.2f} → white "
+            "(1st–99th percentile of all of them)")
+
+
+def plot_causal(c, title: str | None = None, photo=None):
     """One model's causal clues on one block: a 3×3 map of the single-block interventions (each neighbour's AC → 0;
     the centre: the block's own AC → 0, drawn hatched because it is on another scale) and the block's output before,
     with the neighbours' AC removed, with the strongest neighbour's AC removed, and the original when known.
+
+    The output crops share one contrast stretch (1st–99th percentile of all of them, stated under the panels), so
+    a dark block shows its detail and before / after / original compare. ``photo``: the whole LR image (h, w, 3) in
+    [0, 1]; when given, a last panel shows where the block and its 8 neighbours sit on it (its own stretch).
 
     c: :class:`explain.probes.causal.CausalClues`. Returns a matplotlib Figure.
     """
@@ -30,20 +75,25 @@ def plot_causal(c, title: str | None = None):
     neighbours[1, 1] = np.nan
     finite = neighbours[np.isfinite(neighbours)]
     bound = float(np.max(np.abs(finite))) if finite.size and np.max(np.abs(finite)) > 0 else 1.0
-    panels = [("before (as the model rebuilt it)", c.output)]
+    panels = [("before (as the model\nrebuilt it)", c.output)]
     if "neighbours_ac" in c.outputs_after:
-        panels.append(("the 8 neighbours' AC → 0", c.outputs_after["neighbours_ac"]))
+        panels.append(("the 8 neighbours'\nAC → 0", c.outputs_after["neighbours_ac"]))
     strongest = c.strongest_neighbour()
     if strongest is not None and f"neighbour_{_key(strongest[0])}" in c.outputs_after:
-        panels.append((f"{NEIGHBOUR_WORDS[strongest[0]]}: AC → 0", c.outputs_after[f"neighbour_{_key(strongest[0])}"]))
+        panels.append((f"{NEIGHBOUR_WORDS[strongest[0]]}:\nAC → 0", c.outputs_after[f"neighbour_{_key(strongest[0])}"]))
     if c.original is not None:
         panels.append(("the original", c.original))
-    fig = plt.figure(figsize=(3.6 + 2.6 * len(panels), 3.9), layout="constrained")
-    axes = fig.subplots(1, 1 + len(panels), gridspec_kw={"width_ratios": [1.35] + [1] * len(panels)})
-    ax = axes[0]
+    lo, hi = contrast_stretch(*(img for _, img in panels))
+    side, crop, loc = 2.5, 1.9, 2.6  # the 3×3 map, an output crop, the locator (inches)
+    below = BELOW + 0.55  # axis labels, then the legend and the stretch note
+    x_crops = LEFT + side + BAR_PAD + BAR + BAR_TEXT + 0.5
+    x_locator = x_crops + len(panels) * (crop + 0.25) + 0.45
+    width = x_locator + (loc + 0.2 if photo is not None else -0.4)
+    fig = new_figure(width, below + side + TITLE2 + 0.4)
+    ax = axes_at(fig, LEFT, below, side, side)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound)
     im = ax.imshow(neighbours, cmap="RdBu_r", norm=norm, extent=(-1.5, 1.5, 1.5, -1.5))
-    ax.add_patch(plt.Rectangle((-0.5, -0.5), 1, 1, facecolor="0.85", edgecolor="k", hatch="//", lw=1.2))
+    ax.add_patch(Rectangle((-0.5, -0.5), 1, 1, facecolor="0.85", edgecolor="k", hatch="//", lw=1.2))
     unit = "dB" if c.has_original else "%"
     for r in range(3):
         for q in range(3):
@@ -54,20 +104,66 @@ def plot_causal(c, title: str | None = None):
                     fontsize=9, color="w" if dark else "k")
     ax.set_xticks([-1, 0, 1])
     ax.set_yticks([-1, 0, 1])
-    ax.set_xlabel("block column offset (8 LR px)")
-    ax.set_ylabel("block row offset (8 LR px)")
+    ax.set_xlabel("block column offset (8 LR px)", fontsize=9)
+    ax.set_ylabel("block row offset (8 LR px)", fontsize=9)
     ax.set_title("take one block's AC away: what the\nexplained block loses (hatched: its own AC)", fontsize=9)
-    cb = fig.colorbar(im, ax=ax, shrink=0.8)
-    cb.set_label(label, fontsize=8)
+    colorbar_beside(fig, im, ax, label, fontsize=8)
     hh, ww = c.output.shape[:2]
-    for axis, (name, img) in zip(axes[1:], panels):
-        axis.imshow(np.clip(img, 0, 1), extent=(0, ww, hh, 0), interpolation="nearest")
+    ticks = [0, ww // 2, ww]
+    for k, (name, img) in enumerate(panels):
+        axis = axes_at(fig, x_crops + k * (crop + 0.25), below + (side - crop) / 2, crop, crop)
+        axis.imshow(stretched(img, lo, hi), extent=(0, ww, hh, 0), interpolation="nearest")
         axis.set_title(name, fontsize=9)
-        axis.set_xlabel("HR column in the block (px)")
-        axis.set_ylabel("HR row in the block (px)")
-    (r0, _), (c0, _) = c.block_box
-    fig.suptitle(title or f"{c.model}: causal clues of the 8×8 block at LR ({r0}, {c0})", fontsize=11)
-    return fig
+        axis.set_xticks(ticks)
+        axis.set_yticks([0, hh // 2, hh] if k == 0 else [])
+        axis.tick_params(labelsize=8)
+        axis.set_xlabel("HR column in the block (px)", fontsize=8)
+        if k == 0:
+            axis.set_ylabel("HR row in the block (px)", fontsize=8)
+    (r0, r1), (c0, c1) = c.block_box
+    handles = []
+    if photo is not None:
+        handles = _locator(fig, photo, c.block_box, (x_locator, below, loc, side))
+    note = stretch_words(lo, hi, "the output crops")
+    if handles:
+        legend_below(fig, handles, y=0.3, fontsize=8)
+    fig.text(0.5, 0.05 / fig.get_size_inches()[1], note, ha="center", va="bottom", fontsize=8)
+    title_at_top(fig, title or f"{c.model}: causal clues of the 8×8 block at LR ({r0}, {c0})", fontsize=11)
+    return fix_axis_labels(fig)
+
+
+LOCATOR_BLOCK = {"edgecolor": "#00e5ff", "linewidth": 1.4, "fill": False}
+LOCATOR_WINDOW = {"edgecolor": "#ffd400", "linewidth": 1.0, "linestyle": "--", "fill": False}
+
+
+def _locator(fig, photo, block_box, rect) -> list:
+    """The whole LR photo in the box ``rect`` (x, y, w, h inches; the image keeps its aspect) with the explained
+    block and its 8 neighbours boxed; returns the legend handles of the boxes."""
+    from matplotlib.patches import Patch
+
+    img = np.asarray(photo, dtype=np.float32)
+    h, w = img.shape[:2]
+    x, y, bw, bh = rect
+    ax = axes_at(fig, x, y, bw, bh)
+    lo, hi = contrast_stretch(img)
+    ax.imshow(stretched(img, lo, hi), extent=(0, w, h, 0),
+              interpolation="nearest" if max(h, w) < 600 else "antialiased")
+    (r0, r1), (c0, c1) = block_box
+    ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, **LOCATOR_BLOCK))
+    a0, a1, b0, b1 = max(0, r0 - BLOCK), min(h, r1 + BLOCK), max(0, c0 - BLOCK), min(w, c1 + BLOCK)
+    ax.add_patch(Rectangle((b0, a0), b1 - b0, a1 - a0, **LOCATOR_WINDOW))
+    ax.set_xlim(0, w)
+    ax.set_ylim(h, 0)
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("column (LR px)", fontsize=8)
+    ax.set_ylabel("row (LR px)", fontsize=8)
+    ax.set_title("where the block sits on the photo" + ("" if (lo, hi) == (0.0, 1.0) else
+                                                         f"\n(stretched {lo:.2f}–{hi:.2f} → black–white)"),
+                 fontsize=9)
+    return [Patch(facecolor="none", label="explained 8×8 block", **{k: v for k, v in LOCATOR_BLOCK.items()
+                                                                     if k != "fill"}),
+            Patch(facecolor="none", label="its 8 neighbouring blocks", **{k: v for k, v in LOCATOR_WINDOW.items()
+                                                                          if k != "fill"})]
 
 
 def _key(offset) -> str:
@@ -78,41 +174,74 @@ def _key(offset) -> str:
 def plot_intervention(c, name: str, title: str | None = None):
     """The block's output before and after one intervention ``name`` (see
     :data:`explain.probes.causal.INTERVENTIONS`), their difference, and the original when known; the panel titles
-    carry the figures (PSNR-Y against the original, or the relative change).
+    carry the figures (PSNR-Y against the original, or the relative change). Before, after and the original share
+    one contrast stretch (1st–99th percentile of the three, stated under the panels).
 
-    c: :class:`explain.probes.causal.CausalClues` with ``outputs_after`` kept. Returns a matplotlib Figure.
+    c: :class:`explain.probes.causal.CausalClues` with ``outputs_after`` kept. Returns a matplotlib Figure that
+    :func:`redraw_intervention` can fill again for another intervention or block.
     """
+    panels = 4 if c.original is not None else 3
+    hh, ww = c.output.shape[:2]
+    side = 2.0
+    below = BELOW + 0.3  # axis labels, then the stretch note
+    x = [LEFT + k * (side + 0.3) for k in range(3)]  # before, after, |difference| (its colour bar right of it)
+    if panels == 4:
+        x.append(x[2] + side + BAR_PAD + BAR + BAR_TEXT + 0.1)
+    fig = new_figure(x[-1] + side + (0.15 if panels == 4 else BAR_PAD + BAR + BAR_TEXT), below + side + TITLE2 + 0.35)
+    axes = [axes_at(fig, v, below, side, side) for v in x]
+    extent = (0, ww, hh, 0)
+    blank = np.zeros((hh, ww, 3), dtype=np.float32)
+    st = {"panels": panels, "shape": (hh, ww), "axes": axes,
+          "images": [ax.imshow(blank, extent=extent, interpolation="nearest") for ax in axes[:2]]}
+    st["diff"] = axes[2].imshow(blank[..., 0], cmap="magma", extent=extent, interpolation="nearest", vmin=0, vmax=1)
+    colorbar_beside(fig, st["diff"], axes[2], "intensity change\n([0, 1] units)", fontsize=8)
+    axes[2].set_title("|after − before|,\nmean of R, G, B", fontsize=8)
+    if panels == 4:
+        st["images"].append(axes[3].imshow(blank, extent=extent, interpolation="nearest"))
+        axes[3].set_title("the original", fontsize=9)
+    for k, ax in enumerate(axes):
+        ax.set_xticks([0, ww // 2, ww])
+        ax.set_yticks([0, hh // 2, hh] if k == 0 else [])
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("HR column in the block (px)", fontsize=8)
+    axes[0].set_ylabel("HR row in the block (px)", fontsize=8)
+    st["note"] = fig.text(0.5, 0.05 / fig.get_size_inches()[1], "", ha="center", va="bottom", fontsize=8)
+    st["title"] = title_at_top(fig, "", fontsize=10)
+    fig._intervention_state = st
+    return redraw_intervention(fix_axis_labels(fig), c, name, title)
+
+
+def redraw_intervention(fig, c, name: str, title: str | None = None):
+    """Fill a :func:`plot_intervention` figure again (new data, limits of the colour scale, titles and note; no
+    new artists) for intervention ``name`` of ``c``; ``c`` must have the figure's output size and, as the figure,
+    an original or none. Returns ``fig``."""
+    st = getattr(fig, "_intervention_state", None)
+    if st is None:
+        raise ValueError("fig was not made by plot_intervention")
     if name not in c.outputs_after:
         raise ValueError(f"no output kept for intervention {name!r}; have {sorted(c.outputs_after)}")
+    if c.output.shape[:2] != st["shape"] or (c.original is not None) != (st["panels"] == 4):
+        raise ValueError("the figure shows another block size or was made with(out) an original")
     e = c.effects[name]
     before, after = c.output.astype(np.float64), c.outputs_after[name].astype(np.float64)
     diff = np.abs(after - before).mean(-1)
-    panels = 4 if c.original is not None else 3
-    fig = plt.figure(figsize=(2.4 * panels + 0.8, 3.3), layout="constrained")
-    axes = fig.subplots(1, panels)
-    hh, ww = before.shape[:2]
-    extent = (0, ww, hh, 0)
     if c.has_original:
-        t_before = f"before: PSNR-Y {c.psnr_model:.2f} dB"
-        t_after = f"after: PSNR-Y {c.psnr_model - e.db_lost_model:.2f} dB ({-e.db_lost_model:+.2f} dB)"
+        t_before = f"before: PSNR-Y\n{c.psnr_model:.2f} dB"
+        t_after = f"after: PSNR-Y {c.psnr_model - e.db_lost_model:.2f} dB\n({-e.db_lost_model:+.2f} dB)"
     else:
-        t_before, t_after = "before", f"after: changed by {100 * e.change_model:.1f} %"
-    axes[0].imshow(np.clip(before, 0, 1), extent=extent, interpolation="nearest")
-    axes[0].set_title(t_before, fontsize=9)
-    axes[1].imshow(np.clip(after, 0, 1), extent=extent, interpolation="nearest")
-    axes[1].set_title(t_after, fontsize=9)
-    im = axes[2].imshow(diff, cmap="magma", extent=extent, interpolation="nearest", vmin=0)
-    axes[2].set_title("|after − before|, mean of R, G, B", fontsize=8)
-    cb = fig.colorbar(im, ax=axes[2], shrink=0.8)
-    cb.set_label("intensity change ([0, 1] units)", fontsize=8)
-    if c.original is not None:
-        axes[3].imshow(np.clip(c.original, 0, 1), extent=extent, interpolation="nearest")
-        axes[3].set_title("the original", fontsize=9)
-    for ax in axes:
-        ax.set_xlabel("HR column in the block (px)", fontsize=8)
-        ax.set_ylabel("HR row in the block (px)", fontsize=8)
-    fig.suptitle(title or f"{c.model}: {e.description}", fontsize=10)
+        t_before, t_after = "before", f"after: changed\nby {100 * e.change_model:.1f} %"
+    shown = [before, after] + ([c.original] if c.original is not None else [])
+    lo, hi = contrast_stretch(*shown)
+    for im, img in zip(st["images"], shown):
+        im.set_data(stretched(img, lo, hi))
+    st["axes"][0].set_title(t_before, fontsize=9)
+    st["axes"][1].set_title(t_after, fontsize=9)
+    st["diff"].set_data(diff)
+    st["diff"].set_clim(0, max(float(diff.max()), 1e-6))
+    st["note"].set_text(stretch_words(lo, hi, "before, after and the original" if c.original is not None else
+                                      "before and after"))
+    st["title"].set_text(title or f"{c.model}: {e.description}")
     return fig
 
 
-__all__ = ["plot_causal", "plot_intervention"]
+__all__ = ["plot_causal", "plot_intervention", "redraw_intervention", "contrast_stretch"]

@@ -15,6 +15,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..probes.frequency import BLOCK, COMPONENTS
+from .layout import (
+    BAR,
+    BAR_PAD,
+    BAR_TEXT,
+    BELOW,
+    LEFT,
+    TITLE,
+    TITLE2,
+    axes_at,
+    colorbar_beside,
+    fix_axis_labels,
+    legend_below,
+    new_figure,
+    title_at_top,
+)
 
 GRID = {"color": "white", "linewidth": 0.7, "alpha": 0.8}
 OWN = {"edgecolor": "#00e5ff", "linewidth": 1.8, "fill": False}
@@ -23,16 +38,20 @@ RECEPTIVE = {"edgecolor": "#ff4fd8", "linewidth": 1.0, "linestyle": ":", "fill":
 
 
 def _grid(ax, rows, cols, phase, **style):
-    """Block boundaries (rows ≡ phase[0], cols ≡ phase[1] mod 8) inside the view rows × cols (LR units)."""
+    """Block boundaries (rows ≡ phase[0], cols ≡ phase[1] mod 8) inside the view rows × cols (LR units), drawn as
+    one line collection per direction spanning the axes (as axhline / axvline would, at a fraction of the cost)."""
+    from matplotlib.collections import LineCollection
+
     kw = {**GRID, **style}
-    for k in range(int(np.ceil((rows[0] - phase[0]) / BLOCK)), int(np.floor((rows[1] - phase[0]) / BLOCK)) + 1):
-        y = phase[0] + BLOCK * k
-        if rows[0] < y < rows[1]:
-            ax.axhline(y, **kw)
-    for k in range(int(np.ceil((cols[0] - phase[1]) / BLOCK)), int(np.floor((cols[1] - phase[1]) / BLOCK)) + 1):
-        x = phase[1] + BLOCK * k
-        if cols[0] < x < cols[1]:
-            ax.axvline(x, **kw)
+    ys = [phase[0] + BLOCK * k for k in range(int(np.ceil((rows[0] - phase[0]) / BLOCK)),
+                                              int(np.floor((rows[1] - phase[0]) / BLOCK)) + 1)]
+    xs = [phase[1] + BLOCK * k for k in range(int(np.ceil((cols[0] - phase[1]) / BLOCK)),
+                                              int(np.floor((cols[1] - phase[1]) / BLOCK)) + 1)]
+    colour = kw.pop("color")
+    for segments, transform in (([((0, y), (1, y)) for y in ys if rows[0] < y < rows[1]], ax.get_yaxis_transform()),
+                                ([((x, 0), (x, 1)) for x in xs if cols[0] < x < cols[1]], ax.get_xaxis_transform())):
+        if segments:
+            ax.add_collection(LineCollection(segments, colors=colour, transform=transform, **kw), autolim=False)
 
 
 def _rect(ax, box, **style):
@@ -41,8 +60,12 @@ def _rect(ax, box, **style):
 
 
 def _lr_axes(ax, rows, cols, title=None):
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlim(cols[0], cols[1])
     ax.set_ylim(rows[1], rows[0])
+    for axis in (ax.xaxis, ax.yaxis):  # a few round pixel numbers (each tick is drawn, and made, at a cost)
+        axis.set_major_locator(MaxNLocator(4, integer=True))
     ax.set_xlabel("column (LR pixels)")
     ax.set_ylabel("row (LR pixels)")
     if title:
@@ -66,7 +89,7 @@ def _legend(ax, own=True, ring=True, receptive=False, grid=True, loc="lower righ
         for h in handles:
             if isinstance(h, Line2D):
                 h.set_color("#888888")  # white grid lines on a white figure background would not show
-        fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncol=len(handles), frameon=False)
+        legend_below(fig, handles)
         return
     ax.legend(handles=handles, fontsize=7, loc=loc, facecolor="#444444", labelcolor="white", framealpha=0.85)
 
@@ -82,10 +105,11 @@ def plot_grid_phase(facts) -> Figure:
     """Blockiness of the 64 placements of the 8×8 grid (:class:`explain.jpeg_facts.GridEstimate`), with the
     detected phase and, for a JPEG, the file's own phase marked."""
     g = facts.grid
-    fig = Figure(figsize=(8.6, 3.6), layout="constrained")
-    ax, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    fig = new_figure(8.9, 3.7)
+    ax = axes_at(fig, 0.75, 1.0, 2.3, 2.3)
+    ax2 = axes_at(fig, 5.1, 1.0, 3.6, 2.3)
     im = ax.imshow(g.blockiness, cmap="viridis", origin="upper", extent=(-0.5, 7.5, 7.5, -0.5))
-    fig.colorbar(im, ax=ax, label="blockiness (8-bit luma steps:\nacross boundaries − inside blocks)")
+    colorbar_beside(fig, im, ax, "blockiness (8-bit luma steps:\nacross boundaries − inside blocks)")
     ax.plot(g.phase[1], g.phase[0], "o", mfc="none", mec="red", ms=14, mew=2, label=f"best phase {g.phase}")
     if facts.header_phase is not None:
         ax.plot(facts.header_phase[1], facts.header_phase[0], "x", color="black", ms=9, mew=2,
@@ -95,7 +119,8 @@ def plot_grid_phase(facts) -> Figure:
     ax.set_xlabel("column phase (pixels)")
     ax.set_ylabel("row phase (pixels)")
     ax.set_title("where the 8×8 grid lies", fontsize=9)
-    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower left", ncol=2, facecolor="#dddddd")
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="lower left", bbox_to_anchor=(0.01, 0.01), ncol=2,
+               facecolor="#dddddd")
     k = np.arange(8)
     ax2.plot(k, g.row_profile, "-o", ms=4, label=f"rows (contrast {g.contrast[0]:.2f})")
     ax2.plot(k, g.col_profile, "-s", ms=4, label=f"columns (contrast {g.contrast[1]:.2f})")
@@ -104,14 +129,16 @@ def plot_grid_phase(facts) -> Figure:
     ax2.set_title("grid " + ("found" if g.found else "not found") + " in the pixels", fontsize=9)
     ax2.legend(fontsize=8)
     ax2.grid(alpha=0.3)
-    return fig
+    return fix_axis_labels(fig)
 
 
 def plot_windows(image: np.ndarray, windows, grid_phase, title: str = "") -> Figure:
     """The whole photo with the explained windows numbered; ``windows``: list of (row, col, height, width) LR."""
     h, w = image.shape[:2]
-    fig = Figure(figsize=(7.0, 6.2 * h / w + 1.0), layout="constrained")
-    ax = fig.subplots()
+    side = 6.0  # the image's longer side (inches)
+    iw, ih = (side, side * h / w) if w >= h else (side * w / h, side)
+    fig = new_figure(iw + LEFT + 0.25, ih + BELOW + TITLE + 0.1)
+    ax = axes_at(fig, LEFT, BELOW, iw, ih)
     ax.imshow(np.clip(image, 0, 1), extent=(0, w, h, 0), interpolation="nearest" if max(h, w) < 800 else "antialiased")
     for k, (r, c, hh, ww) in enumerate(windows, 1):
         ax.add_patch(Rectangle((c, r), ww, hh, fill=False, edgecolor="#00e5ff", linewidth=2))
@@ -122,7 +149,7 @@ def plot_windows(image: np.ndarray, windows, grid_phase, title: str = "") -> Fig
     _lr_axes(ax, (0, h), (0, w), title or f"explained windows (3×3 blocks each), grid phase {tuple(grid_phase)}")
     ax.legend(handles=[Patch(facecolor="none", edgecolor="#00e5ff", linewidth=2,
                              label="explained window: a block and its 8 neighbours")], fontsize=8, loc="lower right")
-    return fig
+    return fix_axis_labels(fig)
 
 
 def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: int | None = None,
@@ -133,8 +160,13 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
     n = len(outputs)
     ncols = ncols or min(n, 4)
     nrows = int(np.ceil(n / ncols))
-    fig = Figure(figsize=(3.3 * ncols, 3.5 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    side = 2.5  # the longer side of a panel (inches)
+    pw, ph = (side, side * hh / ww) if ww >= hh else (side * ww / hh, side)
+    top = TITLE2 if captions else TITLE
+    cell_w, cell_h = LEFT + pw + 0.1, ph + BELOW + top
+    fig = new_figure(cell_w * ncols + 0.1, cell_h * nrows + 0.05)
+    axes = np.array([[axes_at(fig, LEFT + j * cell_w, BELOW + (nrows - 1 - i) * cell_h, pw, ph)
+                      for j in range(ncols)] for i in range(nrows)])
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
     for ax, (name, img) in zip(axes.ravel(), outputs.items()):
@@ -143,8 +175,11 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
         _rect(ax, block_box, **OWN)
         caption = (captions or {}).get(name)
         _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}\n{caption}" if caption else name)
+        if ax is not axes[np.unravel_index(list(axes.ravel()).index(ax), axes.shape)[0], 0]:
+            ax.set_yticks([])  # every panel shows the same rows: numbered on the first of each row
+            ax.set_ylabel("")
     _legend(axes.ravel()[0], ring=False, loc="upper right")
-    return fig
+    return fix_axis_labels(fig)
 
 
 # ------------------------------------------------------------------------------------------------ spatial
@@ -153,8 +188,11 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
     per distance from the block, in LR pixels and in block rings."""
     items = list(clues_by_model.items())
     n = len(items)
-    fig = Figure(figsize=(3.9 * n + 4.4, 4.2), layout="constrained")
-    axes = fig.subplots(1, n + 1, width_ratios=[1] * n + [1.25])
+    side, curve_w, below = 2.8, 3.2, BELOW + 0.35  # panel side, curve panel width, room for the legend
+    after_maps = LEFT + n * side + (n - 1) * LEFT + BAR_PAD + BAR + BAR_TEXT
+    fig = new_figure(after_maps + LEFT + curve_w + 0.2, below + side + TITLE2 + 0.05)
+    axes = [axes_at(fig, LEFT + k * (side + LEFT), below, side, side) for k in range(n)]
+    axes.append(axes_at(fig, after_maps + LEFT, below, curve_w, side))
     im = None
     for ax, (name, c) in zip(axes, items):
         lam = c.spatial.lam
@@ -167,8 +205,7 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
         s = lam.block_shares
         _lr_axes(ax, (a0, a1), (b0, b1), f"{name}\nown {100 * s['own']:.0f} % · neighbours "
                                          f"{100 * s['neighbours']:.0f} % · beyond {100 * s['beyond']:.0f} %")
-    fig.colorbar(im, ax=list(axes[:n]), shrink=0.85,
-                 label="|LAM attribution| / max" + (f", shown ^{gamma:g}" if gamma != 1 else ""))
+    colorbar_beside(fig, im, axes[n - 1], "|LAM attribution| / max" + (f", shown ^{gamma:g}" if gamma != 1 else ""))
     _legend(axes[0], fig=fig)
     ax = axes[-1]
     reach = 1
@@ -186,15 +223,17 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     ax.set_title("how far the evidence reaches", fontsize=9)
-    return fig
+    return fix_axis_labels(fig)
 
 
 # ---------------------------------------------------------------------------------------------- frequency
-def _freq_axes(ax, title):
-    ax.set_xticks(range(BLOCK))
-    ax.set_yticks(range(BLOCK))
-    ax.set_xlabel("u (horizontal frequency, DCT index)")
-    ax.set_ylabel("v (vertical frequency)")
+def _freq_axes(ax, title, left: bool = True):
+    """u, v axes of an 8×8 coefficient panel; ``left``: the first of a row, which carries the v label."""
+    ax.set_xticks(range(0, BLOCK, 2))  # every other index: the cells read off between them (labels cost)
+    ax.set_yticks(range(0, BLOCK, 2) if left else [])  # the panels of a row share v: ticks on the first only
+    ax.set_xlabel("u (horizontal frequency, DCT index)", fontsize=9)
+    if left:
+        ax.set_ylabel("v (vertical frequency, DCT index)", fontsize=9)
     ax.set_title(title, fontsize=9)
 
 
@@ -205,8 +244,15 @@ def plot_frequency_clue(clues_by_model: dict, method: str = "gradient_x_coeffici
     if method not in ("gradient_x_coefficient", "integrated_gradients"):
         raise ValueError(f"method must be 'gradient_x_coefficient' or 'integrated_gradients', got {method!r}")
     items = list(clues_by_model.items())
-    fig = Figure(figsize=(16.5, 3.9 * len(items)), layout="constrained")
-    axes = fig.subplots(len(items), 4, squeeze=False, width_ratios=[1, 1, 1, 1.45])
+    side, mosaic = 2.45, 3.0  # one 8×8 panel, the 3×3-block mosaic (inches)
+    row_h = BELOW + max(side, mosaic) + TITLE2
+    step = side + 0.45  # panels of a row share the y axis: tick labels only between them
+    x_mosaic = LEFT + 2 * step + side + BAR_PAD + BAR + BAR_TEXT + LEFT + 0.15
+    fig = new_figure(x_mosaic + mosaic + BAR_PAD + BAR + BAR_TEXT, row_h * len(items) + 0.35)
+    axes = np.array([[*(axes_at(fig, LEFT + k * step, BELOW + (len(items) - 1 - i) * row_h + (mosaic - side) / 2,
+                                side, side) for k in range(3)),
+                      axes_at(fig, x_mosaic, BELOW + (len(items) - 1 - i) * row_h, mosaic, mosaic)]
+                     for i in range(len(items))])
     label = {"gradient_x_coefficient": "gradient × coefficient",
              "integrated_gradients": "integrated gradients from the coarser JPEG"}[method]
     for row, (name, c) in enumerate(items):
@@ -219,8 +265,8 @@ def plot_frequency_clue(clues_by_model: dict, method: str = "gradient_x_coeffici
             im = ax.imshow(shares[k], cmap="magma", norm=PowerNorm(0.5, vmin=0, vmax=top),
                            extent=(-0.5, 7.5, 7.5, -0.5))
             cs = m.component_shares()[COMPONENTS[k]]
-            _freq_axes(ax, f"{name}: input {COMPONENTS[k]} ({100 * cs:.0f} % of all)")
-        fig.colorbar(im, ax=list(axes[row, :3]), shrink=0.85, label="share of |attribution| (%, √ colour scale)")
+            _freq_axes(ax, f"{name}: input {COMPONENTS[k]} ({100 * cs:.0f} % of all)", left=k == 0)
+        colorbar_beside(fig, im, axes[row, 2], "share of |attribution|\n(%, √ colour scale)")
         ax = axes[row, 3]
         mosaic = 100 * m.neighbourhood(0).transpose(0, 2, 1, 3).reshape(3 * BLOCK, 3 * BLOCK)
         im2 = ax.imshow(mosaic, cmap="magma", norm=PowerNorm(0.5, vmin=0, vmax=float(mosaic.max()) or 1.0),
@@ -233,25 +279,26 @@ def plot_frequency_clue(clues_by_model: dict, method: str = "gradient_x_coeffici
         ticks = [BLOCK * k + t for k in range(3) for t in (0, 4)]
         ax.set_xticks(ticks, [str(t) for _ in range(3) for t in (0, 4)])
         ax.set_yticks(ticks, [str(t) for _ in range(3) for t in (0, 4)])
-        ax.set_xlabel("u within each block (columns of blocks: left, own, right)")
-        ax.set_ylabel("v within each block (rows: above, own, below)")
+        ax.set_xlabel("u within each block (columns of blocks: left, own, right)", fontsize=9)
+        ax.set_ylabel("v within each block (rows: above, own, below)", fontsize=9)
         b = m.band_shares("neighbours")
         ax.set_title(f"Y coefficients of the block (cyan) and its 8 neighbours\nneighbours: DC {100 * b['dc']:.0f} %"
                      f" · low AC {100 * b['low_ac']:.0f} % · high AC {100 * b['high_ac']:.0f} %", fontsize=9)
-        fig.colorbar(im2, ax=ax, shrink=0.85, label="share of |attribution| (%, √ colour scale)")
+        colorbar_beside(fig, im2, ax, "share of |attribution|\n(%, √ colour scale)")
         ax.legend(handles=[Patch(facecolor="none", edgecolor=OWN["edgecolor"], linewidth=2, label="explained block"),
                            Line2D([], [], color="white", linewidth=1.2, label="block boundaries")],
                   fontsize=7, loc="lower right", facecolor="grey", framealpha=0.6)
-    fig.suptitle(f"frequency clue: {label} on the blockwise 8×8 DCT (JFIF Y, Cb, Cr)", fontsize=10)
-    return fig
+    title_at_top(fig, f"frequency clue: {label} on the blockwise 8×8 DCT (JFIF Y, Cb, Cr)")
+    return fix_axis_labels(fig)
 
 
 # ------------------------------------------------------------------------------------------------ channel
 def plot_channel_clue(clues_by_model: dict) -> Figure:
     """Output component × input component shares of each model (rows add up to 100 %)."""
     items = list(clues_by_model.items())
-    fig = Figure(figsize=(3.6 * len(items) + 1.0, 3.6), layout="constrained")
-    axes = fig.subplots(1, len(items), squeeze=False)[0]
+    side, left = 2.4, 1.0  # panel side; room for the two-line row labels of the first panel
+    fig = new_figure(left + len(items) * (side + 0.25) + BAR_PAD + BAR + BAR_TEXT, BELOW + side + TITLE2 + 0.05)
+    axes = [axes_at(fig, left + k * (side + 0.25), BELOW, side, side) for k in range(len(items))]
     im = None
     for ax, (name, c) in zip(axes, items):
         s = 100 * c.channel.shares
@@ -262,10 +309,10 @@ def plot_channel_clue(clues_by_model: dict) -> Figure:
                     ax.text(j, i, f"{s[i, j]:.0f} %", ha="center", va="center",
                             color="white" if s[i, j] > 60 else "black", fontsize=10)
         ax.set_xticks(range(3), [f"input {k}" for k in COMPONENTS])
-        ax.set_yticks(range(3), [f"output {k}\ndetail" for k in COMPONENTS])
+        ax.set_yticks(range(3), [f"output {k}\ndetail" for k in COMPONENTS] if ax is axes[0] else [])
         ax.set_title(f"{name}\ncolour detail from luma {100 * c.channel.colour_from_luma:.0f} %", fontsize=9)
-    fig.colorbar(im, ax=list(axes), shrink=0.85, label="share of the row's |attribution| (%)")
-    return fig
+    colorbar_beside(fig, im, axes[-1], "share of the row's |attribution| (%)")
+    return fix_axis_labels(fig)
 
 
 # ------------------------------------------------------------------------------------- ensemble & latent
@@ -274,12 +321,17 @@ def plot_ensemble_latent(maps_by_model: dict, window_lr, block_box, grid_phase) 
     blending work each output pixel needs) and the latent codes' first three principal components as RGB."""
     r, c, hh, ww = window_lr
     items = list(maps_by_model.items())
-    fig = Figure(figsize=(9.4, 3.7 * len(items)), layout="constrained")
-    axes = fig.subplots(len(items), 2, squeeze=False)
+    side = 2.7
+    pw, ph = (side, side * hh / ww) if ww >= hh else (side * ww / hh, side)
+    x2 = LEFT + pw + BAR_PAD + BAR + BAR_TEXT + LEFT + 0.1
+    row_h = BELOW + ph + TITLE
+    fig = new_figure(x2 + pw + 0.15, row_h * len(items) + 0.05)
+    axes = np.array([[axes_at(fig, x, BELOW + (len(items) - 1 - i) * row_h, pw, ph) for x in (LEFT, x2)]
+                     for i in range(len(items))])
     for row, (name, maps) in enumerate(items):
         ax = axes[row, 0]
         im = ax.imshow(maps["spread"], extent=(c, c + ww, r + hh, r), cmap="magma", interpolation="nearest")
-        fig.colorbar(im, ax=ax, shrink=0.85, label="weighted spread of the 4 predictions\n(image units, 0–1)")
+        colorbar_beside(fig, im, ax, "weighted spread of the 4\npredictions (image units, 0–1)")
         _grid(ax, (r, r + hh), (c, c + ww), grid_phase)
         _rect(ax, block_box, **OWN)
         _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}: local ensemble")
@@ -289,4 +341,4 @@ def plot_ensemble_latent(maps_by_model: dict, window_lr, block_box, grid_phase) 
         _rect(ax, block_box, **OWN)
         _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}: latent codes (PCA 1–3 → RGB)")
     _legend(axes[0, 0], ring=False, loc="upper right")
-    return fig
+    return fix_axis_labels(fig)

@@ -54,25 +54,25 @@ def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0,
     # one sub-figure per row: the bottom row's colour bars must not push the top row's panels apart
     top, bottom = fig.subfigures(2, 1)
     axes = np.array([top.subplots(1, cols, squeeze=False)[0], bottom.subplots(1, cols, squeeze=False)[0]])
+    st = {"k": result.k, "shape": result.region[2:], "axes": axes, "images": [], "drawn": False,
+          "grid": (block_size, tuple(grid_phase))}
+    fig.canvas.mpl_connect("draw_event", lambda _event: st.__setitem__("drawn", True))
     for ax in axes[0, result.k:]:
         ax.set_axis_off()
     for k in range(result.k):
         ax = axes[0, k]
         im = ax.imshow(result.weights[..., k], vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
-        _grids(ax, result, block_size, grid_phase)
+        st["images"].append(im)
         ax.set_title(f"weight: {_code_name(result, k)}", fontsize=10)
     top.colorbar(im, ax=axes[0, result.k - 1], shrink=0.8, label="area weight (0–1)")
 
     ax = axes[1, 0]
-    ax.imshow(result.clipped, interpolation="nearest")
-    _grids(ax, result, block_size, grid_phase)
-    r, c, h, w = result.region
-    ax.set_title(f"output, rows {r}–{r + h - 1}\ncols {c}–{c + w - 1}", fontsize=10)
+    st["images"].append(ax.imshow(result.clipped, interpolation="nearest"))
 
     ax = axes[1, 1]
     cmap = ListedColormap(CODE_COLOURS[: result.k])
-    ax.imshow(result.dominant, cmap=cmap, vmin=-0.5, vmax=result.k - 0.5, interpolation="nearest")
-    _grids(ax, result, block_size, grid_phase)
+    st["images"].append(ax.imshow(result.dominant, cmap=cmap, vmin=-0.5, vmax=result.k - 0.5,
+                                  interpolation="nearest"))
     ax.set_title("dominant code", fontsize=10)
     for k in range(result.k):
         ax.plot([], [], "s", color=CODE_COLOURS[k], label=_code_name(result, k))
@@ -83,14 +83,51 @@ def plot_ensemble(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0,
             (axes[1, 3], result.weighted_spread, "weighted spread\naround the output",
              "weighted RMS to the output (RGB 0–1)")):
         im = ax.imshow(data, cmap="magma", interpolation="nearest")
-        _grids(ax, result, block_size, grid_phase)
+        st["images"].append(im)
         ax.set_title(title, fontsize=10)
         bottom.colorbar(im, ax=ax, shrink=0.8, label=label)
     for ax in axes[1, 4:]:
         ax.set_axis_off()
-    _axes_units(axes, result)
     _grid_legend(bottom, result, block_size)
+    fig._ensemble_state = st
+    _fill_ensemble(fig, result)
     return fig
+
+
+def redraw_ensemble(fig: Figure, result: EnsembleResult, *, block_size: int = 8, grid_phase=(0, 0)) -> Figure:
+    """Fill a :func:`plot_ensemble` figure again for another region of the same size (a moved window): the images'
+    data, colour limits, grid lines, pixel labels and the output's title change; no axes or colour bar is made and
+    the layout found by the first drawing is kept. Returns ``fig``."""
+    st = getattr(fig, "_ensemble_state", None)
+    if st is None:
+        raise ValueError("fig was not made by plot_ensemble")
+    if (result.k, tuple(result.region[2:])) != (st["k"], tuple(st["shape"])) or \
+            st["grid"] != (block_size, tuple(grid_phase)):
+        raise ValueError("the figure shows another region size, number of codes or block grid")
+    if st["drawn"]:
+        fig.set_layout_engine("none")  # the panels keep the places the first drawing gave them
+    _fill_ensemble(fig, result)
+    return fig
+
+
+def _fill_ensemble(fig: Figure, result: EnsembleResult) -> None:
+    st = fig._ensemble_state
+    axes, images, k = st["axes"], st["images"], st["k"]
+    block_size, grid_phase = st["grid"]
+    for i in range(k):
+        images[i].set_data(result.weights[..., i])
+    images[k].set_data(result.clipped)
+    images[k + 1].set_data(result.dominant)
+    for im, data in zip(images[k + 2:], (result.disagreement, result.weighted_spread)):
+        im.set_data(data)
+        im.set_clim(float(np.min(data)), max(float(np.max(data)), float(np.min(data)) + 1e-9))
+    for ax in [*axes[0, :k], *axes[1, :4]]:
+        for coll in [c for c in ax.collections if (c.get_gid() or "").startswith("block-grid-")]:
+            coll.remove()
+        _grids(ax, result, block_size, grid_phase)
+    r, c, h, w = result.region
+    axes[1, 0].set_title(f"output, rows {r}–{r + h - 1}\ncols {c}–{c + w - 1}", fontsize=10)
+    _axes_units(axes, result)
 
 
 def plot_contributions(result: EnsembleResult, *, block_size: int = 8, grid_phase=(0, 0)) -> Figure:

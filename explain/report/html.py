@@ -172,6 +172,20 @@ def _causal_table(w, report) -> str:
     return _table(header, rows)
 
 
+ROLE_WORDS = {"control": "the control's"}
+
+
+def _learnt_words(report) -> str:
+    """The sentence on the last column of the causal table: the comparison the report holds (the control), or
+    nothing."""
+    roles = [ROLE_WORDS.get(role, f"the {role}'s") for role in report.learnt]
+    if not roles:
+        return ""
+    return (f"The last columns test, over all explained windows, whether {_e(report.headline_model)}'s effect "
+            f"differs from {' and from '.join(roles)} (difference and 95 % paired bootstrap interval over 4×4-pixel "
+            "output tiles).")
+
+
 def _causal_section(w, report, names) -> str:
     if not w.causal:
         return ""
@@ -187,9 +201,8 @@ def _causal_section(w, report, names) -> str:
     return f"""<h3>Causal clues: take each clue away and measure what the block loses</h3>
 <p>Edits of the decoded JPEG's blockwise 8×8 DCT (Y, Cb, Cr at full resolution) in the block and its 8 neighbours,
 decoded back, clipped to [0, 1] and run through each model on the block's exact receptive crop. Figures: {what}.
-Each effect is weighed against bicubic on the same edited input and against the control; the last column tests, over
-all explained windows, whether {_e(report.headline_model)}'s effect differs from the control's (difference and 95 %
-paired bootstrap interval over 4×4-pixel output tiles).{gain}</p>
+Each effect is weighed against bicubic on the same edited input and against the control.
+{_learnt_words(report)}{gain}</p>
 {_causal_table(w, report)}<img src="{names['causal']}" alt="causal clues">"""
 
 

@@ -72,6 +72,9 @@ class View:
         self.controls: dict[str, widgets.Widget] = {}
         self.output = widgets.Output()
         self.progress_area = widgets.Output()  # tqdm bars of a running computation; cleared when it ends
+        # "computing …" while an update runs: a widget's value reaches the browser at once, so a click or a
+        # control is seen to be taken even when what it asks for takes seconds
+        self.status = widgets.HTML("", layout=widgets.Layout(min_height="1.4em"))
         self.picker = None  # a WindowPicker where the view lets you click to pick
         self.result = None
         self.figure = None
@@ -122,6 +125,11 @@ class View:
         """Recompute from the current control values and redraw."""
         self._sync_controls()
         try:
+            self._mark_window()  # the new window shows at once, before the computation for it
+        except ValueError:
+            pass  # a window the computation will refuse (and say why)
+        self.status.value = f"<i>computing {html.escape(self._status_words())} …</i>"
+        try:
             with self.progress_area:
                 result, figure, text = self._compute()
         except ValueError as exc:  # bad input from a control: show it, keep the previous result
@@ -130,6 +138,7 @@ class View:
             return
         finally:
             clear_progress(self.progress_area)
+            self.status.value = ""
         self.error = None
         self.result, self.figure, self.text = result, figure, text
         self.updates += 1
@@ -138,6 +147,10 @@ class View:
 
     def _mark_window(self) -> None:
         """Mark the current window on the pick canvas (override where the view has one)."""
+
+    def _status_words(self) -> str:
+        """What an update computes, for the status line (override for more precise words)."""
+        return "the view"
 
     def _sync_controls(self) -> None:
         """Enable/disable or re-range controls that depend on others (override)."""
@@ -175,7 +188,7 @@ class View:
             body = [self.output] if self.picker is None else [widgets.HBox(
                 [self.picker.canvas, self.output], layout=widgets.Layout(align_items="flex-start",
                                                                          flex_flow="row wrap"))]
-            self._widget = widgets.VBox(parts + [self._control_box(), self.progress_area, *body,
+            self._widget = widgets.VBox(parts + [self._control_box(), self.status, self.progress_area, *body,
                                                  *self._extra_widgets()])
             self._widget.add_class(VIEW_CLASS)  # hooks for styling and for the browser test
             self.output.add_class(f"{VIEW_CLASS}-output")
@@ -213,7 +226,7 @@ VIEW_CLASS = "explain-view"  # the CSS class of a view's widget (its output: exp
 def figure_png(figure, dpi: int = 90) -> bytes:
     """A matplotlib Figure as PNG bytes."""
     buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi)
+    figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # zlib's fastest level
     return buf.getvalue()
 
 

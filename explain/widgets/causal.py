@@ -12,7 +12,7 @@ Coordinates: blocks are given by an LR pixel (row, col) inside them, on the grid
 
 from __future__ import annotations
 
-from ..figures.causal import plot_intervention
+from ..figures.causal import plot_intervention, redraw_intervention
 from ..images import load_image
 from ..probes.causal import INTERVENTIONS, NEIGHBOURS, causal_clues
 from ..probes.clues import block_of
@@ -102,6 +102,10 @@ class CausalView(View):
         h, w = self.lr.shape[:2]
         self.pick(min(max(int(round(row)), 0), h - 1), min(max(int(round(col)), 0), w - 1))
 
+    def _status_words(self) -> str:
+        (r0, _), (c0, _) = self.block_box
+        return f"{self.value('erase')} on the block at LR ({r0}, {c0}), {self.value('model')}"
+
     def _mark_window(self) -> None:
         if self.picker is not None:
             (r0, r1), (c0, c1) = self.block_box
@@ -122,8 +126,11 @@ class CausalView(View):
         erase = self.value("erase")
         if erase not in c.outputs_after:
             raise ValueError(f"{erase} is not possible here: that block lies outside the image")
-        fig = plot_intervention(c, erase)
-        return c, fig, summarise(c)
+        try:  # the same figure filled again (its artists reused), or a new one where the block's shape changed
+            fig = redraw_intervention(self.figure, c, erase) if self.figure is not None else None
+        except ValueError:
+            fig = None
+        return c, fig or plot_intervention(c, erase), summarise(c)
 
 
 def summarise(c) -> str:

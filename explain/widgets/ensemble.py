@@ -8,6 +8,7 @@ Regions are (row, col, height, width) in pixels of the SR output of size (round(
 from __future__ import annotations
 
 from ..figures import plot_contributions, plot_ensemble
+from ..figures.ensemble import redraw_ensemble
 from ..images import load_image
 from ..probes import ensemble_weights
 from ..upscale import output_size
@@ -73,7 +74,14 @@ class EnsembleView(SquareWindowPicking, View):
         model = self.models[name]
         res = ensemble_weights(model, self.lr, self.region, self.scale, latents=self.cache.latents(model, self.lr))
         kw = {"block_size": self.block_size, "grid_phase": self.grid_phase}
-        fig = plot_ensemble(res, **kw) if self.value("view") == "weights" else plot_contributions(res, **kw)
+        fig = None
+        if self.value("view") == "weights" and getattr(self.figure, "_ensemble_state", None) is not None:
+            try:  # a moved region of the same size: the figure's artists are refilled, not made again
+                fig = redraw_ensemble(self.figure, res, **kw)
+            except ValueError:
+                fig = None
+        if fig is None:
+            fig = plot_ensemble(res, **kw) if self.value("view") == "weights" else plot_contributions(res, **kw)
         return res, fig, summarise(name, res, self.block_size, self.grid_phase)
 
 

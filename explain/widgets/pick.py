@@ -5,6 +5,13 @@ A click on the image calls ``on_pick(row, col)`` with the clicked position in th
 :meth:`WindowPicker.mark`. The canvas is an ipympl widget built for this figure only, whatever the notebook's
 matplotlib backend (``%matplotlib inline`` stays in effect for every other figure). ipympl is an optional
 dependency (the ``lab`` extra); :func:`ipympl_available` says whether it is installed.
+
+Why a first click could seem lost: the browser sends a canvas's events to the kernel on the same queue as the
+notebook's cells, so while later cells of a "Run All" still run, the canvas is not even set up on the kernel's side
+(its "initialized" handshake waits in that queue too) and a click is answered only when the kernel is idle — in a
+fresh run of notebook 00 that is minutes later, after a click that showed nothing. The picker therefore says so on
+its canvas until the handshake arrives ("waiting for the kernel…"), and a click moves the marked window at once,
+before the view computes anything for it (the new image is pushed to the browser, not requested by it).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from matplotlib.patches import Rectangle
 
 from ..figures.attribution import WINDOW_STYLE
 from ..figures.grid import draw_block_grid, grid_handle
+
+WAITING = "(waiting for the kernel: clicks are answered once the cells have run)"
 
 
 def ipympl_available() -> bool:
@@ -69,6 +78,18 @@ class WindowPicker:
         self.canvas.resizable = False
         self.canvas.capture_scroll = False
         self.canvas.mpl_connect("button_press_event", self._on_press)
+        # Until the browser's handshake reaches the kernel, the canvas shows the image made here: say that clicks
+        # wait for the kernel (see the module docstring); the handshake puts the real title back.
+        self.title = title
+        self.ready = False
+        ax.set_title(f"{title}\n{WAITING}", fontsize=10)
+        self.canvas.on_msg(self._on_frontend_message)
+
+    def _on_frontend_message(self, _widget, content, _buffers) -> None:
+        if not self.ready and isinstance(content, dict) and content.get("type") == "initialized":
+            self.ready = True
+            self.ax.set_title(self.title, fontsize=10)
+            self.canvas.draw_idle()
 
     def _on_press(self, event) -> None:
         if event.inaxes is not self.ax or event.xdata is None or event.ydata is None:
@@ -79,10 +100,19 @@ class WindowPicker:
         self.on_pick(float(event.ydata), float(event.xdata))
 
     def mark(self, box) -> None:
-        """Draw the window (row, col, height, width) in image pixels (fractions allowed) and redraw."""
+        """Draw the window (row, col, height, width) in image pixels (fractions allowed) and show it now: the
+        image is drawn and pushed to the browser at once (a plain ``draw_idle`` would wait for the browser to ask,
+        and its request would wait behind the computation the click started)."""
         r, c, hh, ww = box
         self.rect.set_bounds(c - 0.5, r - 0.5, ww, hh)
-        self.canvas.draw_idle()
+        self.push()
+
+    def push(self) -> None:
+        """Draw the figure and send the image to the browser now (where it is set up; else a later drawing)."""
+        if self.ready:
+            self.canvas.draw()  # webagg's draw sends the new image (a diff) to the browser itself
+        else:
+            self.canvas.draw_idle()
 
     @property
     def marked(self) -> tuple[float, float, float, float]:
