@@ -146,9 +146,10 @@ print(f"\n{p['lam_steps']} LAM steps, {p['ig_steps']} integrated-gradient nodes,
 # block (a neighbour's fine patterns, its AC coefficients, set to zero with the average colour kept; the same
 # for all 8 neighbours, only their lowest or higher frequencies, the colour components, …), decoded back and
 # upscaled again, and the block's output is compared with the original before and after (dB of PSNR-Y lost;
-# without an original, the relative change). A network with random weights has no detail to lose, so these are
-# figures about what the model learnt. The picture colours the block's 8 neighbours by what erasing each one
-# costs. Below it, click a neighbouring block on the LR image (JupyterLab with ipympl) to erase it and see the
+# without an original, the relative change). Each loss is weighed against a bicubic enlargement of the same edited
+# image and against the control, a copy trained the same way on clean images (a network with random weights has no
+# detail to lose, so comparing with it would prove nothing). The picture colours the block's 8 neighbours by what
+# erasing each one costs, and shows where the block sits on the photo. Below it, click a neighbouring block on the LR image (JupyterLab with ipympl) to erase it and see the
 # rebuilt block before and after; a click farther away explains the block there.
 
 # %%
@@ -156,7 +157,7 @@ from explain.figures import plot_causal
 from explain.widgets import CausalView
 
 cz = report.windows[0].causal[focus]
-display(plot_causal(cz))
+display(plot_causal(cz, photo=sc.lr))
 causal_view = CausalView({focus: models[focus]}, sc.lr, scale=sc.scale, block=report.windows[0].block,
                          grid_phase=tuple(report.facts.grid_phase), original=original,
                          baseline_quality=p["baseline_quality"], draws=4 if S.quick else 16)
