@@ -47,3 +47,9 @@ def notebooks_dir() -> Path | None:
     ships no notebooks."""
     root = checkout_root()
     return root / "notebooks" if root is not None else None
+
+
+def app_templates_dir() -> Path:
+    """The Jupyter data folder holding the page's offline Voilà template (``voila/templates/liif-explain``), shipped
+    inside the package (``explain/app/jupyter``)."""
+    return _PACKAGE_DIR / "app" / "jupyter"

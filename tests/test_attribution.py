@@ -457,3 +457,16 @@ def test_displayed_output_box_is_the_padded_receptive_box_scaled(model, lr):
     assert displayed_output_box(res) == (2 * max(0, a0 - 2), min(H, 2 * min(h, a1 + 2)),
                                          2 * max(0, b0 - 2), min(W, 2 * min(w, b1 + 2)))
     assert displayed_output_box(res, "full") == (0, H, 0, W)
+
+
+def test_lam_batches_side_by_side_give_the_same_map(model, lr):
+    """With two torch threads allowed, LAM's path batches run on two threads (explain.parallel): the same map."""
+    one = attribute(model, lr, WINDOW, 2, method="lam", steps=8)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        two = attribute(model, lr, WINDOW, 2, method="lam", steps=8)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.get_num_threads() == threads
+    assert np.allclose(two.map, one.map, rtol=1e-4, atol=1e-6 * np.abs(one.map).max())

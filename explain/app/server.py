@@ -32,13 +32,14 @@ import time
 import webbrowser
 from pathlib import Path
 
+from ..paths import app_templates_dir
 from .jobs import APP_DIR_ENV
 from .uploads import MAX_BYTES
 
 DEFAULT_PORT = 8866
 NOTEBOOK = "09_explain_your_jpeg.ipynb"
 TEMPLATE = "liif-explain"
-TEMPLATES = Path(__file__).resolve().parent / "jupyter"  # a Jupyter data folder: voila/templates/liif-explain
+TEMPLATES = app_templates_dir()  # a Jupyter data folder: voila/templates/liif-explain
 WEBSOCKET_LIMIT = MAX_BYTES * 4 // 3 + 4 * 1024 * 1024  # a base64 drop of the largest file, and room for the rest
 START_TIMEOUT_S = 120
 

@@ -34,6 +34,7 @@ from ..models import LatentGrid, load_model
 from ..models.coords import crop_frame_coords
 from ..models.encoder import EDSREncoder, ResidualBlock
 from ..models.local import CropFrame, inputs_only
+from ..parallel import default_workers, run_side_by_side
 from ..upscale import output_size
 from . import stats
 from .baselines import blur_path, blur_radius, gaussian_kernels, make_baseline
@@ -461,15 +462,21 @@ class LAMMethod(AttributionMethod):
         alphas, directions = lam_rule(inputs, float(sigma), steps, integration)
         batch = steps if internal_batch_size is None else max(1, int(internal_batch_size))
         x = inputs.detach()
-        total = torch.zeros_like(x)
-        for s in range(0, steps, batch):
+
+        def part(s: int) -> torch.Tensor:
+            # one batch of path points: one forward and one backward pass, its share of the integral
             k = np.arange(s, min(steps, s + batch))
             point = blur_path(x, sigma, alphas[k]).requires_grad_(True)
             with torch.enable_grad():
                 out = self.forward_func(point)
                 (grad,) = torch.autograd.grad(out.sum(), point)
             with torch.no_grad():
-                total += (grad * directions(k)).sum(0, keepdim=True)
+                return (grad * directions(k)).sum(0, keepdim=True)
+
+        # the batches side by side on a few cores (explain.parallel), summed in path order
+        total = torch.zeros_like(x)
+        for piece in run_side_by_side(part, range(0, steps, batch)):
+            total += piece
         with torch.no_grad():
             ends = self.forward_func(torch.cat([x, blur_path(x, sigma, [0.0])]))
         f_x, f_0 = ends[:1], ends[1:]
@@ -592,7 +599,8 @@ def attribute(model, lr, window, scale: float | None = 4, method: str = "lam", s
     full = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0).to(device=device, dtype=dtype)
     objective = make_objective(model, plan, tgt, dtype, device)
     hc, wc = plan.crop_shape
-    batch = internal_batch_size or max(1, (1 << 16) // (hc * wc))
+    # about 65 536 LR pixels per pass, and at least one batch per core that runs side by side (explain.parallel)
+    batch = internal_batch_size or max(1, min((1 << 16) // (hc * wc), math.ceil(int(steps) / default_workers())))
     bar = tqdm(desc=f"attribute ({method})", unit="pass", disable=not progress)
 
     crop = crop_box(full, plan.box)
