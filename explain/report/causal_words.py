@@ -162,7 +162,7 @@ def learnt_paragraph(report) -> str | None:
         interval = f"difference {fmt(nb.difference)}, 95 % interval {fmt(nb.interval[0])} to {fmt(nb.interval[1])}"
         verdict = (f"{head} relies on them {'more' if nb.difference > 0 else 'less'}" if nb.differs else
                    f"not distinguishable from {head} here")
-        parts.append(f"Its control {label}, trained the same way on clean images, {loses(nb.second)} when the "
+        parts.append(f"Its control {label} {loses(nb.second)} when the "
                      f"neighbours' patterns are erased: {verdict} ({interval}).")
     differs = [k for k, v in comp.items() if v.differs and k != "neighbours_ac"]
     if differs:
