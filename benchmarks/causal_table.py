@@ -14,6 +14,11 @@ first model's change minus each other model's, paired over the same blocks.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path as _Path
+
+sys.path.insert(0, str(_Path(__file__).resolve().parent))
+
 import argparse
 import json
 import time
@@ -21,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_sources import image_sources  # noqa: E402
 from tqdm.auto import tqdm
 
 from explain.headline import jpeg_photo
@@ -62,11 +68,7 @@ def main(argv=None) -> dict:
     p.add_argument("--out", help="write every per-block figure as JSON here")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    if args.images:
-        paths = sorted(q for q in Path(args.images).iterdir() if q.suffix.lower() in (".png", ".jpg", ".bmp"))
-        sources = [str(q) for q in paths[: args.count]]
-    else:
-        sources = list(SKIMAGE)
+    sources = image_sources(args.images, args.count, SKIMAGE)
     models = {name: load_model(name) for name in args.models}
     first = args.models[0]
     models[f"{first} (random)"] = randomised_copy(models[first], 0)

@@ -17,6 +17,11 @@ Bicubic is linear: its row checks the split (its non-linear part is the kernel's
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path as _Path
+
+sys.path.insert(0, str(_Path(__file__).resolve().parent))
+
 import argparse
 import json
 import time
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_sources import image_sources  # noqa: E402
 from tqdm.auto import tqdm
 
 from explain.codecs import compress
@@ -59,11 +65,7 @@ def main(argv=None) -> dict:
     p.add_argument("--out", help="write the per-block sums and per-image figures as JSON here")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    if args.images:
-        paths = sorted(q for q in Path(args.images).iterdir() if q.suffix.lower() in (".png", ".jpg", ".bmp"))
-        sources = [str(q) for q in paths[: args.count]]
-    else:
-        sources = list(SKIMAGE)
+    sources = image_sources(args.images, args.count, SKIMAGE)
     models = {name: (name if name == BICUBIC else load_model(name)) for name in args.models}
     impulses = {name: impulse_response(m, scale=args.scale, name=name) for name, m in models.items()}
     blocks = {name: [] for name in models}  # per model: (edge energy, edge px, interior energy, interior px) rows
