@@ -149,8 +149,9 @@ print(f"\n{p['lam_steps']} LAM steps, {p['ig_steps']} integrated-gradient nodes,
 # without an original, the relative change). Each loss is weighed against a bicubic enlargement of the same edited
 # image and against the control, a copy trained the same way on clean images (a network with random weights has no
 # detail to lose, so comparing with it would prove nothing). The picture colours the block's 8 neighbours by what
-# erasing each one costs, and shows where the block sits on the photo. Below it, click a neighbouring block on the LR image (JupyterLab with ipympl) to erase it and see the
-# rebuilt block before and after; a click farther away explains the block there.
+# erasing each one costs, and shows where the block sits on the photo. Below it, click a neighbouring block on the
+# LR image (JupyterLab with ipympl) to erase it and see the rebuilt block before and after; a click farther away
+# explains the block there.
 
 # %%
 from explain.figures import plot_causal
