@@ -164,13 +164,20 @@ def learnt_paragraph(report) -> str | None:
                    f"not distinguishable from {head} here")
         parts.append(f"Its control {label} {loses(nb.second)} when the "
                      f"neighbours' patterns are erased: {verdict} ({interval}).")
-    differs = [k for k, v in comp.items() if v.differs and k != "neighbours_ac"]
-    if differs:
-        parts.append(f"Beyond the intervals, {head} and its control differ in what they lose without "
-                     f"{_words_list(differs)}; for the other {len(comp) - len(differs) - (nb is not None)} clues the "
-                     "two cannot be told apart on these blocks.")
-    else:
+    others = [k for k in comp if k != "neighbours_ac"]
+    differs = [k for k in others if comp[k].differs]
+    same = [k for k in others if not comp[k].differs]
+    if not differs:
         parts.append("For every other clue the two cannot be told apart on these blocks.")
+    elif not same:
+        parts.append(f"Beyond the intervals, {head} and its control differ in what they lose for every other clue.")
+    elif len(differs) <= len(same):
+        parts.append(f"Beyond the intervals, {head} and its control differ in what they lose without "
+                     f"{_words_list(differs)}; for the other {len(same)} clue{'s' if len(same) > 1 else ''} the two "
+                     "cannot be told apart on these blocks.")
+    else:  # name the shorter list
+        parts.append(f"Beyond the intervals, {head} and its control differ in what they lose for every other clue "
+                     f"but {_words_list(same)}, where the two cannot be told apart on these blocks.")
     return " ".join(parts)
 
 
