@@ -5,6 +5,9 @@ news checks off, a fresh workspace per notebook via ``?reset``, the app exposed 
 ``window.jupyterapp``), runs all cells through the Run menu and checks that
 
 * every cell ran without an error output, and no widget shows "Error displaying widget";
+* the headless quick run's checks hold on the cells' outputs (``notebook_checks.quick_run_problems``: QUICK MODE,
+  one widget per displayed view and its static snapshot) — tests/test_notebooks.py skips its own quick run of these
+  notebooks where this test runs;
 * every view renders, and its static snapshot is hidden once the live view is there;
 * the first action on each view with a pick canvas (ipympl) is a real mouse click on its LR image, which must move
   the explained window or block (or erase the clicked neighbour) and redraw — a first click once went unanswered;
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_checks import LAB_CELLS, quick_run_problems
 
 from explain.notebook_cli import inject_parameters
 
@@ -200,6 +204,8 @@ def _run_notebook_in_lab(page, lab: Lab, name: str, shots: Path, problems: list[
     run_s = time.monotonic() - started
     page.wait_for_timeout(1500)  # let the last widget views render
     problems += [f"{name}: {e}" for e in state["errors"]]
+    # the headless quick run's checks (tests/test_notebooks.py skips these notebooks where this test runs)
+    problems += [f"{name}: {p}" for p in quick_run_problems(page.evaluate(LAB_CELLS))]
     broken = page.get_by_text("Error displaying widget").count()
     if broken:
         problems.append(f"{name}: {broken} × 'Error displaying widget'")
