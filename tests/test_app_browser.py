@@ -42,6 +42,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 ANSWER_TIMEOUT_MS = 420_000  # quick mode: 40–90 s here on a busy 2-core machine
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
+# the tests share one page and its answer (module fixtures): make test keeps a file on one worker (--dist loadfile)
 pytestmark = [pytest.mark.browser]
 
 
@@ -206,6 +207,8 @@ def test_an_uploaded_jpeg_gets_its_answer_with_pictures(app, browser_page, tmp_p
 
 def test_the_report_zip_downloads_named_after_the_photo(browser_page, tmp_path):
     page = browser_page
+    # the link comes when the job has written its report (after the pictures): wait for it on a busy machine
+    page.wait_for_selector("a.liif-page-download", timeout=ANSWER_TIMEOUT_MS)
     with page.expect_download() as download:
         page.click("a.liif-page-download")
     assert download.value.suggested_filename == "my_coffee.zip"
@@ -260,6 +263,7 @@ def test_a_file_over_tornados_default_message_limit_arrives(browser_page, tmp_pa
 
 def test_the_explore_views_first_click_erases_a_block(browser_page):
     page = browser_page
+    page.wait_for_selector(".liif-page-explore .jupyter-widget-Collapse-header", timeout=ANSWER_TIMEOUT_MS)
     page.click(".liif-page-explore .jupyter-widget-Collapse-header")
     page.click(".liif-page-explore-open")
     output = ".liif-page-explore .explain-view-output img"

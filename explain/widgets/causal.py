@@ -16,6 +16,7 @@ from ..figures.causal import plot_intervention, redraw_intervention
 from ..images import load_image
 from ..probes.causal import INTERVENTIONS, NEIGHBOURS, causal_clues
 from ..probes.clues import block_of
+from ..report.causal_words import CLUE_WORDS
 from ..upscale import output_size
 from ._base import View, as_models, dropdown, slider
 
@@ -62,7 +63,8 @@ class CausalView(View):
             "model": dropdown("model", list(self.models), next(iter(self.models))),
             "row": slider("block row (LR px)", r, 0, h - 1),
             "col": slider("block col (LR px)", c, 0, w - 1),
-            "erase": dropdown("erase", list(INTERVENTIONS), erase),
+            # words for people on the list, the intervention's name (as in report.json) as the value
+            "erase": dropdown("erase", [(CLUE_WORDS.get(k, k), k) for k in INTERVENTIONS], erase),
         }
         if click is None:
             from .pick import ipympl_available
