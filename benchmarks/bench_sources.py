@@ -14,3 +14,12 @@ def image_sources(folder: str | None, count: int | None, default: tuple[str, ...
         return list(default)
     paths = sorted(q for q in Path(folder).iterdir() if q.suffix.lower() in SUFFIXES)
     return [str(q) for q in paths[:count]]
+
+
+def write_json(path: str | None, out: dict) -> None:
+    """Write a benchmark's figures as JSON to ``path`` (its folder created), when a path is given."""
+    if path:
+        import json
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(out, indent=1))

@@ -20,13 +20,12 @@ from pathlib import Path as _Path
 sys.path.insert(0, str(_Path(__file__).resolve().parent))
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from bench_sources import image_sources  # noqa: E402
+from bench_sources import image_sources, write_json  # noqa: E402
 from tqdm.auto import tqdm
 
 from explain.headline import jpeg_photo
@@ -113,9 +112,7 @@ def main(argv=None) -> dict:
                          else f"{d.mean():+.2f}")
         print(f"| {key} | " + " | ".join(cells) + " |")
     out = {"rows": rows, "seconds": seconds, "settings": vars(args)}
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(out, indent=1))
+    write_json(args.out, out)
     return out
 
 

@@ -23,13 +23,12 @@ from pathlib import Path as _Path
 sys.path.insert(0, str(_Path(__file__).resolve().parent))
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from bench_sources import image_sources  # noqa: E402
+from bench_sources import image_sources, write_json  # noqa: E402
 from tqdm.auto import tqdm
 
 from explain.codecs import compress
@@ -101,9 +100,7 @@ def main(argv=None) -> dict:
               f"{s['image_mean']:.3f} [{s['image_interval'][0]:.3f}, {s['image_interval'][1]:.3f}] | "
               f"{100 * s['nonlinear_share']:.2f} % |")
     out = {"summary": summary, "per_image": per_image, "blocks": blocks, "seconds": seconds, "settings": vars(args)}
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(out, indent=1))
+    write_json(args.out, out)
     return out
 
 
