@@ -209,8 +209,12 @@ class ShrinkingObjective(nn.Module):
 
     def region(self, x: torch.Tensor) -> torch.Tensor:
         """The SR output over the planned region: (B, rh, rw, 3)."""
+        return self.decode(x, self.features(x))
+
+    def decode(self, x: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
+        """The SR output (B, rh, rw, 3) over the planned region from the crops ``x`` (B, 3, hc, wc) and their latent
+        codes ``feats`` (B, C, lh, lw) on ``latent_box``."""
         b = x.shape[0]
-        feats = self.features(x)
         image = _sub((x - 0.5) / 0.5, self.plan.box, self.latent_box)
         out = self.model.query(LatentGrid(feats, image), self.coords, self.cells).reshape(b, *self.region_shape, 3)
         top, bottom, left, right = self.plan.pad

@@ -53,6 +53,7 @@ from ..upscale import output_size
 from ._lr_query import block_phase
 from .attribution import make_objective
 from .clues import _hr_window, block_of  # the block and its HR window exactly as the gradient clues take them
+from .edited_forward import changed_box, edited_outputs
 from .frequency import BLOCK, JFIF_INV, band_masks, block_dct, block_idct, coefficients_of, rgb_to_centred
 from .locality import plan_window
 
@@ -293,14 +294,26 @@ def check_original(original, out_size) -> np.ndarray | None:
     return hr
 
 
-def _model_outputs(model, crops: torch.Tensor, plan, batch: int) -> np.ndarray:
-    """(B, 3, hc, wc) LR crops on ``plan.box`` → (B, hh, ww, 3) the window's output, clamped to [0, 1]."""
+def _model_outputs(model, crops: torch.Tensor, plan, batch: int, labels: list[str]) -> np.ndarray:
+    """(B, 3, hc, wc) LR crops on ``plan.box`` (the first unedited, the rest its edits named by ``labels``) →
+    (B, hh, ww, 3) the window's output, clamped to [0, 1]. Crops whose edits lie in the same box run together,
+    and each encoder layer is recomputed only where the edit has reached (:mod:`explain.probes.edited_forward`)."""
     objective = make_objective(model, plan, "mean", crops.dtype, crops.device)
-    outs = []
+    by_label: dict[str, list[int]] = {}
+    for k, name in enumerate(labels[1:], start=1):
+        by_label.setdefault(name, []).append(k)
+    by_box: dict = {}
+    for idx in by_label.values():
+        box = changed_box(crops[0], crops[idx], plan.box)
+        by_box.setdefault(box, []).extend(idx)
+    order = [0] + [k for idx in by_box.values() for k in idx]
     with evaluating(model):  # inference mode: forward passes only
-        for s in range(0, crops.shape[0], batch):
-            outs.append(objective.region(crops[s: s + batch]).clamp(0, 1).float().cpu().numpy())
-    return np.concatenate(outs)
+        groups = [("before", crops[:1], None)] + [(box, crops[idx], box) for box, idx in by_box.items()]
+        got = edited_outputs(objective, crops[0], groups, batch)
+        outs = torch.cat([got[key] for key, _, _ in groups]).clamp(0, 1).float().cpu().numpy()
+    result = np.empty_like(outs)
+    result[order] = outs
+    return result
 
 
 # ------------------------------------------------------------------------------------------------- entry
@@ -362,7 +375,7 @@ def causal_clues(model, lr, block, scale: float | None = 4, *, size: tuple[int, 
             labels.append(n)
     param = next(iter(model.parameters()))
     stack = torch.from_numpy(np.stack(crops).astype(np.float32)).to(device=param.device, dtype=param.dtype)
-    outs = _model_outputs(model, stack, plan, batch)  # (N, hh, ww, 3)
+    outs = _model_outputs(model, stack, plan, batch, labels)  # (N, hh, ww, 3)
 
     # Bicubic on the same inputs: the window's LR crop (pad 4) of each edited image.
     lr_win = (box[0][0], box[1][0], box[0][1] - box[0][0], box[1][1] - box[1][0])
