@@ -191,3 +191,13 @@ def test_upscale_refuses_before_computing(files, capsys, tmp_path, output, scale
     err = capsys.readouterr().err
     assert status == 2 and message in err and "%|" not in err  # refused before any upscaling
     assert not (tmp_path / output).exists()
+
+
+def test_a_refused_file_leaves_one_line_even_with_the_progress_bar_on(files, capsys, tmp_path):
+    """Without --quiet the progress bar is on; a file refused at once shows the error line only, no bar."""
+    _, photo = files
+    Image.fromarray(photo[:7, :7]).save(tmp_path / "small.png")
+    status, _, err = _run([tmp_path / "small.png", "--out", tmp_path / "report"], capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert status == 2 and len(lines) == 1 and "7×7 pixels" in lines[0], err
+    assert not (tmp_path / "report").exists()

@@ -96,7 +96,8 @@ class StageClock:
         self._lock = threading.RLock()  # jobs on several threads report to one clock
         self._bar = None
         if progress is True:
-            self._bar = tqdm(total=max(self.total, 1.0), desc="explain", unit="pass",
+            # delay: a file refused at once (too small, not an image) leaves one error line, not a bar
+            self._bar = tqdm(total=max(self.total, 1.0), desc="explain", unit="pass", delay=0.5,
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
 
     # ------------------------------------------------------------------ work
