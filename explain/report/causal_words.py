@@ -21,7 +21,7 @@ CLUE_WORDS = {
     "neighbours_coarse": "the surrounding blocks' detail at a coarser JPEG quality",
     "chroma_ac": "the colour patterns of all nine blocks",
     **{f"neighbour_{k}": f"the fine patterns of {NEIGHBOUR_WORDS[o]}" for o, k in NEIGHBOURS.items()},
-    "neighbours_natural": "the surrounding blocks' patterns against random natural texture",
+    "neighbours_natural": "the surrounding blocks' actual patterns (swapped for other natural ones)",
 }
 WEIGHED = ("Each loss is weighed against a plain bicubic enlargement of the same edited image and against the "
            "control, a copy trained the same way on clean images: a network with random weights has no detail to "
