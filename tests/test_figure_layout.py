@@ -163,6 +163,21 @@ def test_causal_picture_states_its_stretch_and_locates_the_block(reports):
     assert "explained 8×8 block" in labels and "its 8 neighbouring blocks" in labels
     (r0, r1), (c0, c1) = c.block_box
     assert locator.patches[0].get_xy() == (c0, r0) and locator.patches[0].get_width() == c1 - c0
+    assert not locator.lines and "around them (large photo)" not in labels  # a small photo: the boxes suffice
+
+
+def test_on_a_large_photo_a_ring_marks_the_block(reports):
+    """The boxes of an 8×8 block shrink to a few pixels on a large photo: a ring of fixed size marks them."""
+    rep = reports["photo"]
+    c = rep.windows[0].causal[rep.headline_model]
+    big = np.tile(rep.photo.image, (1, 8, 1))  # the same block, on a photo eight times as wide
+    fig = plot_causal(c, photo=big)
+    locator = next(ax for ax in fig.axes if "where the block sits" in ax.get_title())
+    (r0, r1), (c0, c1) = c.block_box
+    (ring,) = locator.lines
+    assert ring.get_marker() == "o" and list(ring.get_xdata()) == [(c0 + c1) / 2]
+    labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "around them (large photo)" in labels
 
 
 def test_the_intervention_figure_is_refilled_in_place(reports):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ..probes.causal import NEIGHBOUR_WORDS, NEIGHBOURS
@@ -134,6 +135,8 @@ def plot_causal(c, title: str | None = None, photo=None):
 
 LOCATOR_BLOCK = {"edgecolor": "#00e5ff", "linewidth": 1.4, "fill": False}
 LOCATOR_WINDOW = {"edgecolor": "#ffd400", "linewidth": 1.0, "linestyle": "--", "fill": False}
+LOCATOR_RING = {"marker": "o", "markersize": 14, "markerfacecolor": "none", "markeredgecolor": "#ff3df5",
+                "markeredgewidth": 1.6}
 
 
 def _locator(fig, photo, block_box, rect) -> list:
@@ -152,6 +155,9 @@ def _locator(fig, photo, block_box, rect) -> list:
     ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, **LOCATOR_BLOCK))
     a0, a1, b0, b1 = max(0, r0 - BLOCK), min(h, r1 + BLOCK), max(0, c0 - BLOCK), min(w, c1 + BLOCK)
     ax.add_patch(Rectangle((b0, a0), b1 - b0, a1 - a0, **LOCATOR_WINDOW))
+    large = max(h, w) > 12 * 3 * BLOCK  # the boxes would shrink to a few pixels: a ring of fixed size marks them
+    if large:
+        ax.plot([(c0 + c1) / 2], [(r0 + r1) / 2], linestyle="none", **LOCATOR_RING)
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.tick_params(labelsize=7)
@@ -160,10 +166,13 @@ def _locator(fig, photo, block_box, rect) -> list:
     ax.set_title("where the block sits on the photo" + ("" if (lo, hi) == (0.0, 1.0) else
                                                          f"\n(stretched {lo:.2f}–{hi:.2f} → black–white)"),
                  fontsize=9)
-    return [Patch(facecolor="none", label="explained 8×8 block", **{k: v for k, v in LOCATOR_BLOCK.items()
-                                                                     if k != "fill"}),
-            Patch(facecolor="none", label="its 8 neighbouring blocks", **{k: v for k, v in LOCATOR_WINDOW.items()
-                                                                          if k != "fill"})]
+    handles = [Patch(facecolor="none", label="explained 8×8 block", **{k: v for k, v in LOCATOR_BLOCK.items()
+                                                                        if k != "fill"}),
+               Patch(facecolor="none", label="its 8 neighbouring blocks", **{k: v for k, v in LOCATOR_WINDOW.items()
+                                                                             if k != "fill"})]
+    if large:
+        handles.append(Line2D([], [], linestyle="none", label="around them (large photo)", **LOCATOR_RING))
+    return handles
 
 
 def _key(offset) -> str:
