@@ -253,3 +253,16 @@ def test_a_figure_refuses_data_of_another_layout(reports):
     with pytest.raises(FigureMismatch, match="another photo"):
         redraw_causal(causal, w.causal[rep.headline_model], photo=reports["dark"].photo.image)
 
+
+def test_report_pngs_are_the_figures_pixels_without_alpha(tmp_path, reports):
+    from PIL import Image
+
+    from explain.figures.clues import plot_channel_clue
+    from explain.report.pictures import DPI, write_png
+
+    fig = plot_channel_clue(reports["photo"].windows[0].clues)
+    write_png(fig, tmp_path / "a.png")
+    fig.savefig(tmp_path / "b.png", dpi=DPI)
+    a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
+    assert a.mode == "RGB" and b.mode == "RGBA"
+    assert np.array_equal(np.asarray(a), np.asarray(b)[..., :3]) and np.asarray(b)[..., 3].min() == 255
