@@ -30,11 +30,13 @@ PNG = {"compress_level": 1}  # zlib's fastest level: the report's PNGs are writt
 
 def write_png(fig, path: Path) -> None:
     """Draw ``fig`` at :data:`DPI` with Agg and write it as a PNG; an opaque figure (all of the report's) is
-    written without its alpha channel (a quarter less to compress)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    written without its alpha channel (a quarter less to compress). A figure drawn again (refilled) copies back the
+    pixels of the texts that did not change (:mod:`explain.report.stamps`)."""
     from PIL import Image
 
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    from .stamps import StampCanvas
+
+    canvas = fig.canvas if isinstance(fig.canvas, StampCanvas) else StampCanvas(fig)
     if fig.get_dpi() != DPI:
         fig.set_dpi(DPI)
     canvas.draw()
