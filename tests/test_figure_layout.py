@@ -195,3 +195,89 @@ def test_the_intervention_figure_is_refilled_in_place(reports):
     assert c.effects[name].description in fig._suptitle.get_text()
     with pytest.raises(ValueError, match="no output kept"):
         redraw_intervention(fig, c, "no such intervention")
+
+
+def _pixels(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.array(canvas.buffer_rgba())
+
+
+def test_report_figures_refilled_for_another_window_equal_fresh_ones(reports):
+    """Each kind of the report's per-window figures, made for one photo's window and filled with another's data,
+    draws exactly what a figure made for the second one draws, with the same artists."""
+    from explain.figures.causal import plot_causal, redraw_causal
+    from explain.figures.clues import (
+        plot_channel_clue,
+        plot_ensemble_latent,
+        plot_frequency_clue,
+        plot_spatial_clue,
+        plot_window_outputs,
+        redraw_channel_clue,
+        redraw_ensemble_latent,
+        redraw_frequency_clue,
+        redraw_spatial_clue,
+        redraw_window_outputs,
+    )
+
+    photo = reports["photo"].photo.image  # one locator photo for both: a refill keeps the figure's photo
+
+    def args(rep):
+        w = rep.windows[0]
+        where = (w.window_lr, w.block_box, rep.facts.grid_phase)
+        return {"outputs": (w.outputs, *where), "spatial": (w.clues,), "frequency": (w.clues,),
+                "frequency_ig": (w.clues, "integrated_gradients"), "channel": (w.clues,),
+                "ensemble_latent": (w.maps, *where), "causal": (w.causal[rep.headline_model], "a title", photo)}
+
+    kinds = {"outputs": (plot_window_outputs, redraw_window_outputs),
+             "spatial": (plot_spatial_clue, redraw_spatial_clue),
+             "frequency": (plot_frequency_clue, redraw_frequency_clue),
+             "frequency_ig": (plot_frequency_clue, redraw_frequency_clue),
+             "channel": (plot_channel_clue, redraw_channel_clue),
+             "ensemble_latent": (plot_ensemble_latent, redraw_ensemble_latent), "causal": (plot_causal, redraw_causal)}
+    first, second = args(reports["photo"]), args(reports["dark"])
+    for kind, (plot, redraw) in kinds.items():
+        fig = plot(*first[kind])
+        before = _pixels(fig)
+        panels = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]  # a colour bar remakes its colour strip
+        children = [list(ax.get_children()) for ax in panels]
+        axes = list(fig.axes)
+        assert redraw(fig, *second[kind]) is fig
+        refilled = _pixels(fig)
+        assert fig.axes == axes, kind
+        assert [list(ax.get_children()) for ax in panels] == children, kind  # the same artists, none added
+        fresh = _pixels(plot(*second[kind]))
+        assert refilled.shape == fresh.shape, kind
+        assert not np.array_equal(refilled, before), kind  # the other window's data is shown
+        assert np.array_equal(refilled, fresh), f"{kind}: {np.sum(np.any(refilled != fresh, axis=-1))} pixels differ"
+
+
+def test_a_figure_refuses_data_of_another_layout(reports):
+    from explain.figures.causal import plot_causal, redraw_causal
+    from explain.figures.clues import plot_channel_clue, redraw_frequency_clue
+    from explain.figures.layout import FigureMismatch
+
+    rep = reports["photo"]
+    w = rep.windows[0]
+    fig = plot_channel_clue(w.clues)
+    with pytest.raises(FigureMismatch):  # another kind of figure
+        redraw_frequency_clue(fig, w.clues)
+    causal = plot_causal(w.causal[rep.headline_model], photo=rep.photo.image)
+    with pytest.raises(FigureMismatch, match="another photo"):
+        redraw_causal(causal, w.causal[rep.headline_model], photo=reports["dark"].photo.image)
+
+
+def test_report_pngs_are_the_figures_pixels_without_alpha(tmp_path, reports):
+    from PIL import Image
+
+    from explain.figures.clues import plot_channel_clue
+    from explain.report.pictures import DPI, write_png
+
+    fig = plot_channel_clue(reports["photo"].windows[0].clues)
+    write_png(fig, tmp_path / "a.png")
+    fig.savefig(tmp_path / "b.png", dpi=DPI)
+    a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
+    assert a.mode == "RGB" and b.mode == "RGBA"
+    assert np.array_equal(np.asarray(a), np.asarray(b)[..., :3]) and np.asarray(b)[..., 3].min() == 255

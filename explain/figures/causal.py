@@ -17,11 +17,14 @@ from .layout import (
     BELOW,
     LEFT,
     TITLE2,
+    FigureMismatch,
     axes_at,
     colorbar_beside,
     fix_axis_labels,
+    keep_for_refill,
     legend_below,
     new_figure,
+    refill_state,
     title_at_top,
 )
 
@@ -59,6 +62,19 @@ def stretch_words(lo: float, hi: float, what: str = "the crops") -> str:
             "(1st–99th percentile of all of them)")
 
 
+def _causal_panels(c) -> list:
+    """(title, crop) of the output crops shown right of the 3×3 map."""
+    panels = [("before (as the model\nrebuilt it)", c.output)]
+    if "neighbours_ac" in c.outputs_after:
+        panels.append(("the 8 neighbours'\nAC → 0", c.outputs_after["neighbours_ac"]))
+    strongest = c.strongest_neighbour()
+    if strongest is not None and f"neighbour_{_key(strongest[0])}" in c.outputs_after:
+        panels.append((f"{NEIGHBOUR_WORDS[strongest[0]]}:\nAC → 0", c.outputs_after[f"neighbour_{_key(strongest[0])}"]))
+    if c.original is not None:
+        panels.append(("the original", c.original))
+    return panels
+
+
 def plot_causal(c, title: str | None = None, photo=None):
     """One model's causal clues on one block: a 3×3 map of the single-block interventions (each neighbour's AC → 0;
     the centre: the block's own AC → 0, drawn hatched because it is on another scale) and the block's output before,
@@ -68,23 +84,11 @@ def plot_causal(c, title: str | None = None, photo=None):
     a dark block shows its detail and before / after / original compare. ``photo``: the whole LR image (h, w, 3) in
     [0, 1]; when given, a last panel shows where the block and its 8 neighbours sit on it (its own stretch).
 
-    c: :class:`explain.probes.causal.CausalClues`. Returns a matplotlib Figure.
+    c: :class:`explain.probes.causal.CausalClues`. Returns a matplotlib Figure that :func:`redraw_causal` can fill
+    again for another block of the same photo.
     """
-    label, factor = _figure_words(c)
-    grid = c.neighbour_grid() * factor
-    neighbours = grid.copy()
-    neighbours[1, 1] = np.nan
-    finite = neighbours[np.isfinite(neighbours)]
-    bound = float(np.max(np.abs(finite))) if finite.size and np.max(np.abs(finite)) > 0 else 1.0
-    panels = [("before (as the model\nrebuilt it)", c.output)]
-    if "neighbours_ac" in c.outputs_after:
-        panels.append(("the 8 neighbours'\nAC → 0", c.outputs_after["neighbours_ac"]))
-    strongest = c.strongest_neighbour()
-    if strongest is not None and f"neighbour_{_key(strongest[0])}" in c.outputs_after:
-        panels.append((f"{NEIGHBOUR_WORDS[strongest[0]]}:\nAC → 0", c.outputs_after[f"neighbour_{_key(strongest[0])}"]))
-    if c.original is not None:
-        panels.append(("the original", c.original))
-    lo, hi = contrast_stretch(*(img for _, img in panels))
+    label, _ = _figure_words(c)
+    panels = _causal_panels(c)
     side, crop, loc = 2.5, 1.9, 2.6  # the 3×3 map, an output crop, the locator (inches)
     below = BELOW + 0.55  # axis labels, then the legend and the stretch note
     x_crops = LEFT + side + BAR_PAD + BAR + BAR_TEXT + 0.5
@@ -92,17 +96,10 @@ def plot_causal(c, title: str | None = None, photo=None):
     width = x_locator + (loc + 0.2 if photo is not None else -0.4)
     fig = new_figure(width, below + side + TITLE2 + 0.4)
     ax = axes_at(fig, LEFT, below, side, side)
-    norm = TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound)
-    im = ax.imshow(neighbours, cmap="RdBu_r", norm=norm, extent=(-1.5, 1.5, 1.5, -1.5))
+    im = ax.imshow(np.zeros((3, 3)), cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0),
+                   extent=(-1.5, 1.5, 1.5, -1.5))
     ax.add_patch(Rectangle((-0.5, -0.5), 1, 1, facecolor="0.85", edgecolor="k", hatch="//", lw=1.2))
-    unit = "dB" if c.has_original else "%"
-    for r in range(3):
-        for q in range(3):
-            v = grid[r, q]
-            text = "—" if not np.isfinite(v) else f"{v:+.2f}" if c.has_original else f"{v:.1f}"
-            dark = (r, q) != (1, 1) and np.isfinite(v) and abs(v) > 0.6 * bound
-            ax.text(q - 1, r - 1, text + ("" if not np.isfinite(v) else f" {unit}"), ha="center", va="center",
-                    fontsize=9, color="w" if dark else "k")
+    values = [ax.text(q - 1, r - 1, "", ha="center", va="center", fontsize=9) for r in range(3) for q in range(3)]
     ax.set_xticks([-1, 0, 1])
     ax.set_yticks([-1, 0, 1])
     ax.set_xlabel("block column offset (8 LR px)", fontsize=9)
@@ -111,26 +108,59 @@ def plot_causal(c, title: str | None = None, photo=None):
     colorbar_beside(fig, im, ax, label, fontsize=8)
     hh, ww = c.output.shape[:2]
     ticks = [0, ww // 2, ww]
-    for k, (name, img) in enumerate(panels):
+    crops = []
+    for k in range(len(panels)):
         axis = axes_at(fig, x_crops + k * (crop + 0.25), below + (side - crop) / 2, crop, crop)
-        axis.imshow(stretched(img, lo, hi), extent=(0, ww, hh, 0), interpolation="nearest")
-        axis.set_title(name, fontsize=9)
+        crops.append(axis.imshow(np.zeros((hh, ww, 3)), extent=(0, ww, hh, 0), interpolation="nearest"))
         axis.set_xticks(ticks)
         axis.set_yticks([0, hh // 2, hh] if k == 0 else [])
         axis.tick_params(labelsize=8)
         axis.set_xlabel("HR column in the block (px)", fontsize=8)
         if k == 0:
             axis.set_ylabel("HR row in the block (px)", fontsize=8)
+    locator = _locator(fig, photo, (x_locator, below, loc, side)) if photo is not None else None
+    if locator is not None:
+        legend_below(fig, locator["handles"], y=0.3, fontsize=8)
+    note = fig.text(0.5, 0.05 / fig.get_size_inches()[1], "", ha="center", va="bottom", fontsize=8)
+    keep_for_refill(fix_axis_labels(fig), "causal", (len(panels), hh, ww, c.has_original, photo is not None),
+                    map=im, values=values, crops=crops, locator=locator, note=note,
+                    title=title_at_top(fig, "", fontsize=11), photo=photo)
+    return redraw_causal(fig, c, title, photo)
+
+
+def redraw_causal(fig, c, title: str | None = None, photo=None):
+    """Fill a :func:`plot_causal` figure with another block's causal clues ``c`` (the same photo, as many crops of
+    the same size, with or without the original as the figure): new data, colour scale and words, no new artists.
+    Returns ``fig``; raises :class:`explain.figures.layout.FigureMismatch` otherwise."""
+    label, factor = _figure_words(c)
+    panels = _causal_panels(c)
+    st = refill_state(fig, "causal", (len(panels), *c.output.shape[:2], c.has_original, photo is not None))
+    if st["photo"] is not photo:
+        raise FigureMismatch("this causal figure locates its blocks on another photo")
+    grid = c.neighbour_grid() * factor
+    neighbours = grid.copy()
+    neighbours[1, 1] = np.nan
+    finite = neighbours[np.isfinite(neighbours)]
+    bound = float(np.max(np.abs(finite))) if finite.size and np.max(np.abs(finite)) > 0 else 1.0
+    st["map"].set_data(neighbours)
+    st["map"].set_clim(-bound, bound)
+    unit = "dB" if c.has_original else "%"
+    for text, (r, q) in zip(st["values"], [(r, q) for r in range(3) for q in range(3)]):
+        v = grid[r, q]
+        words = "—" if not np.isfinite(v) else f"{v:+.2f}" if c.has_original else f"{v:.1f}"
+        dark = (r, q) != (1, 1) and np.isfinite(v) and abs(v) > 0.6 * bound
+        text.set_text(words + ("" if not np.isfinite(v) else f" {unit}"))
+        text.set_color("w" if dark else "k")
+    lo, hi = contrast_stretch(*(img for _, img in panels))
+    for im, (name, img) in zip(st["crops"], panels):
+        im.set_data(stretched(img, lo, hi))
+        im.axes.set_title(name, fontsize=9)
+    if st["locator"] is not None:
+        _move_locator(st["locator"], c.block_box)
+    st["note"].set_text(stretch_words(lo, hi, "the output crops"))
     (r0, r1), (c0, c1) = c.block_box
-    handles = []
-    if photo is not None:
-        handles = _locator(fig, photo, c.block_box, (x_locator, below, loc, side))
-    note = stretch_words(lo, hi, "the output crops")
-    if handles:
-        legend_below(fig, handles, y=0.3, fontsize=8)
-    fig.text(0.5, 0.05 / fig.get_size_inches()[1], note, ha="center", va="bottom", fontsize=8)
-    title_at_top(fig, title or f"{c.model}: causal clues of the 8×8 block at LR ({r0}, {c0})", fontsize=11)
-    return fix_axis_labels(fig)
+    st["title"].set_text(title or f"{c.model}: causal clues of the 8×8 block at LR ({r0}, {c0})")
+    return fig
 
 
 LOCATOR_BLOCK = {"edgecolor": "#00e5ff", "linewidth": 1.4, "fill": False}
@@ -139,9 +169,10 @@ LOCATOR_RING = {"marker": "o", "markersize": 14, "markerfacecolor": "none", "mar
                 "markeredgewidth": 1.6}
 
 
-def _locator(fig, photo, block_box, rect) -> list:
-    """The whole LR photo in the box ``rect`` (x, y, w, h inches; the image keeps its aspect) with the explained
-    block and its 8 neighbours boxed; returns the legend handles of the boxes."""
+def _locator(fig, photo, rect) -> dict:
+    """The whole LR photo in the box ``rect`` (x, y, w, h inches; the image keeps its aspect) with boxes for the
+    explained block and its 8 neighbours (placed by :func:`_move_locator`); returns the boxes, the photo's size
+    and the legend handles of the boxes."""
     from matplotlib.patches import Patch
 
     img = np.asarray(photo, dtype=np.float32)
@@ -151,13 +182,10 @@ def _locator(fig, photo, block_box, rect) -> list:
     lo, hi = contrast_stretch(img)
     ax.imshow(stretched(img, lo, hi), extent=(0, w, h, 0),
               interpolation="nearest" if max(h, w) < 600 else "antialiased")
-    (r0, r1), (c0, c1) = block_box
-    ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, **LOCATOR_BLOCK))
-    a0, a1, b0, b1 = max(0, r0 - BLOCK), min(h, r1 + BLOCK), max(0, c0 - BLOCK), min(w, c1 + BLOCK)
-    ax.add_patch(Rectangle((b0, a0), b1 - b0, a1 - a0, **LOCATOR_WINDOW))
+    boxes = [ax.add_patch(Rectangle((0, 0), 1, 1, **LOCATOR_BLOCK)), ax.add_patch(Rectangle((0, 0), 1, 1,
+                                                                                            **LOCATOR_WINDOW))]
     large = max(h, w) > 12 * 3 * BLOCK  # the boxes would shrink to a few pixels: a ring of fixed size marks them
-    if large:
-        ax.plot([(c0 + c1) / 2], [(r0 + r1) / 2], linestyle="none", **LOCATOR_RING)
+    ring = ax.plot([], [], linestyle="none", **LOCATOR_RING)[0] if large else None
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.tick_params(labelsize=7)
@@ -172,7 +200,18 @@ def _locator(fig, photo, block_box, rect) -> list:
                                                                              if k != "fill"})]
     if large:
         handles.append(Line2D([], [], linestyle="none", label="around them (large photo)", **LOCATOR_RING))
-    return handles
+    return {"boxes": boxes, "ring": ring, "size": (h, w), "handles": handles}
+
+
+def _move_locator(locator, block_box) -> None:
+    """Box the block ``block_box`` ((r0, r1), (c0, c1) LR) and its 8 neighbours (clipped to the photo)."""
+    h, w = locator["size"]
+    (r0, r1), (c0, c1) = block_box
+    a0, a1, b0, b1 = max(0, r0 - BLOCK), min(h, r1 + BLOCK), max(0, c0 - BLOCK), min(w, c1 + BLOCK)
+    locator["boxes"][0].set_bounds(c0, r0, c1 - c0, r1 - r0)
+    locator["boxes"][1].set_bounds(b0, a0, b1 - b0, a1 - a0)
+    if locator["ring"] is not None:
+        locator["ring"].set_data([(c0 + c1) / 2], [(r0 + r1) / 2])
 
 
 def _key(offset) -> str:
@@ -253,4 +292,4 @@ def redraw_intervention(fig, c, name: str, title: str | None = None):
     return fig
 
 
-__all__ = ["plot_causal", "plot_intervention", "redraw_intervention", "contrast_stretch"]
+__all__ = ["plot_causal", "redraw_causal", "plot_intervention", "redraw_intervention", "contrast_stretch"]

@@ -26,8 +26,11 @@ from .layout import (
     axes_at,
     colorbar_beside,
     fix_axis_labels,
+    keep_for_refill,
     legend_below,
+    move_colorbar,
     new_figure,
+    refill_state,
     title_at_top,
 )
 
@@ -37,37 +40,59 @@ RING = {"edgecolor": "#ffd400", "linewidth": 1.2, "linestyle": "--", "fill": Fal
 RECEPTIVE = {"edgecolor": "#ff4fd8", "linewidth": 1.0, "linestyle": ":", "fill": False}
 
 
-def _grid(ax, rows, cols, phase, **style):
-    """Block boundaries (rows ≡ phase[0], cols ≡ phase[1] mod 8) inside the view rows × cols (LR units), drawn as
-    one line collection per direction spanning the axes (as axhline / axvline would, at a fraction of the cost)."""
-    from matplotlib.collections import LineCollection
-
-    kw = {**GRID, **style}
+def _grid_segments(rows, cols, phase):
+    """Block boundaries (rows ≡ phase[0], cols ≡ phase[1] mod 8) strictly inside the view rows × cols (LR units):
+    (horizontal lines as ((0, y), (1, y)) in axes-x / data-y, vertical lines as ((x, 0), (x, 1)))."""
     ys = [phase[0] + BLOCK * k for k in range(int(np.ceil((rows[0] - phase[0]) / BLOCK)),
                                               int(np.floor((rows[1] - phase[0]) / BLOCK)) + 1)]
     xs = [phase[1] + BLOCK * k for k in range(int(np.ceil((cols[0] - phase[1]) / BLOCK)),
                                               int(np.floor((cols[1] - phase[1]) / BLOCK)) + 1)]
+    return ([((0, y), (1, y)) for y in ys if rows[0] < y < rows[1]],
+            [((x, 0), (x, 1)) for x in xs if cols[0] < x < cols[1]])
+
+
+def _grid(ax, rows, cols, phase, **style):
+    """Block boundaries inside the view rows × cols (LR units), drawn as one line collection per direction
+    spanning the axes (as axhline / axvline would, at a fraction of the cost); returns the two collections
+    (:func:`_move_grid` moves them to another view)."""
+    from matplotlib.collections import LineCollection
+
+    kw = {**GRID, **style}
     colour = kw.pop("color")
-    for segments, transform in (([((0, y), (1, y)) for y in ys if rows[0] < y < rows[1]], ax.get_yaxis_transform()),
-                                ([((x, 0), (x, 1)) for x in xs if cols[0] < x < cols[1]], ax.get_xaxis_transform())):
-        if segments:
-            ax.add_collection(LineCollection(segments, colors=colour, transform=transform, **kw), autolim=False)
+    return tuple(ax.add_collection(LineCollection(segments, colors=colour, transform=transform, **kw), autolim=False)
+                 for segments, transform in zip(_grid_segments(rows, cols, phase),
+                                                (ax.get_yaxis_transform(), ax.get_xaxis_transform())))
+
+
+def _move_grid(lines, rows, cols, phase):
+    for collection, segments in zip(lines, _grid_segments(rows, cols, phase)):
+        collection.set_segments(segments)
 
 
 def _rect(ax, box, **style):
     (r0, r1), (c0, c1) = box
-    ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, **style))
+    return ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, **style))
+
+
+def _move_rect(rect, box):
+    (r0, r1), (c0, c1) = box
+    rect.set_bounds(c0, r0, c1 - c0, r1 - r0)
 
 
 def _lr_axes(ax, rows, cols, title=None):
     from matplotlib.ticker import MaxNLocator
 
-    ax.set_xlim(cols[0], cols[1])
-    ax.set_ylim(rows[1], rows[0])
     for axis in (ax.xaxis, ax.yaxis):  # a few round pixel numbers (each tick is drawn, and made, at a cost)
         axis.set_major_locator(MaxNLocator(4, integer=True))
     ax.set_xlabel("column (LR pixels)")
     ax.set_ylabel("row (LR pixels)")
+    _lr_view(ax, rows, cols, title)
+
+
+def _lr_view(ax, rows, cols, title=None):
+    """Show rows × cols (LR units, rows downwards) on an :func:`_lr_axes` panel, with ``title``."""
+    ax.set_xlim(cols[0], cols[1])
+    ax.set_ylim(rows[1], rows[0])
     if title:
         ax.set_title(title, fontsize=9)
 
@@ -155,7 +180,8 @@ def plot_windows(image: np.ndarray, windows, grid_phase, title: str = "") -> Fig
 def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: int | None = None,
                         captions: dict | None = None) -> Figure:
     """Crops of one window: input (nearest), bicubic and each model's output, all in the LR pixel frame;
-    ``captions`` (name → text) adds a second title line to a panel (e.g. its crop PSNR-Y)."""
+    ``captions`` (name → text) adds a second title line to a panel (e.g. its crop PSNR-Y).
+    :func:`redraw_window_outputs` fills the figure again for another window of the same size."""
     r, c, hh, ww = window_lr
     n = len(outputs)
     ncols = ncols or min(n, 4)
@@ -169,23 +195,45 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
                       for j in range(ncols)] for i in range(nrows)])
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
-    for ax, (name, img) in zip(axes.ravel(), outputs.items()):
-        ax.imshow(np.clip(img, 0, 1), extent=(c, c + ww, r + hh, r), interpolation="nearest")
-        _grid(ax, (r, r + hh), (c, c + ww), grid_phase, alpha=0.45, linestyle=(0, (4, 4)))
-        _rect(ax, block_box, **OWN)
-        caption = (captions or {}).get(name)
-        _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}\n{caption}" if caption else name)
-        if ax is not axes[np.unravel_index(list(axes.ravel()).index(ax), axes.shape)[0], 0]:
+    view = (r, r + hh), (c, c + ww)
+    images, grids, rects = [], [], []
+    for k, (ax, img) in enumerate(zip(axes.ravel(), outputs.values())):
+        images.append(ax.imshow(np.clip(img, 0, 1), extent=(c, c + ww, r + hh, r), interpolation="nearest"))
+        grids.append(_grid(ax, *view, grid_phase, alpha=0.45, linestyle=(0, (4, 4))))
+        rects.append(_rect(ax, block_box, **OWN))
+        _lr_axes(ax, *view)
+        if k % ncols:
             ax.set_yticks([])  # every panel shows the same rows: numbered on the first of each row
             ax.set_ylabel("")
     _legend(axes.ravel()[0], ring=False, loc="upper right")
+    keep_for_refill(fig, "outputs", (n, hh, ww, captions is not None), axes=axes.ravel()[:n], images=images,
+                    grids=grids, rects=rects)
+    return redraw_window_outputs(fig, outputs, window_lr, block_box, grid_phase, captions)
+
+
+def redraw_window_outputs(fig: Figure, outputs: dict, window_lr, block_box, grid_phase,
+                          captions: dict | None = None) -> Figure:
+    """Fill a :func:`plot_window_outputs` figure with another window's crops (as many, of the same size and with
+    captions or without, as it was made for): no new artists. Returns ``fig``; raises
+    :class:`explain.figures.layout.FigureMismatch` otherwise."""
+    r, c, hh, ww = window_lr
+    st = refill_state(fig, "outputs", (len(outputs), hh, ww, captions is not None))
+    view = (r, r + hh), (c, c + ww)
+    for ax, im, grid, rect, (name, img) in zip(st["axes"], st["images"], st["grids"], st["rects"], outputs.items()):
+        im.set_data(np.clip(img, 0, 1))
+        im.set_extent((c, c + ww, r + hh, r))
+        _move_grid(grid, *view, grid_phase)
+        _move_rect(rect, block_box)
+        caption = (captions or {}).get(name)
+        _lr_view(ax, *view, f"{name}\n{caption}" if caption else name)
     return fix_axis_labels(fig)
 
 
 # ------------------------------------------------------------------------------------------------ spatial
 def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
     """|LAM| of each model around the explained block (LR pixel axes, colour bar), and the share of the evidence
-    per distance from the block, in LR pixels and in block rings."""
+    per distance from the block, in LR pixels and in block rings. :func:`redraw_spatial_clue` fills the figure
+    again for the same models' clues on another block."""
     items = list(clues_by_model.items())
     n = len(items)
     side, curve_w, below = 2.8, 3.2, BELOW + 0.35  # panel side, curve panel width, room for the legend
@@ -193,36 +241,63 @@ def plot_spatial_clue(clues_by_model: dict, gamma: float = 0.5) -> Figure:
     fig = new_figure(after_maps + LEFT + curve_w + 0.2, below + side + TITLE2 + 0.05)
     axes = [axes_at(fig, LEFT + k * (side + LEFT), below, side, side) for k in range(n)]
     axes.append(axes_at(fig, after_maps + LEFT, below, curve_w, side))
-    im = None
-    for ax, (name, c) in zip(axes, items):
-        lam = c.spatial.lam
-        (a0, a1), (b0, b1) = lam.receptive_box
-        im = ax.imshow(np.clip(lam.abs_map[a0:a1, b0:b1], 0, 1) ** gamma, extent=(b0, b1, a1, a0), cmap="inferno",
-                       vmin=0, vmax=1, interpolation="nearest")
-        _grid(ax, (a0, a1), (b0, b1), c.grid_phase, alpha=0.5, linewidth=0.5)
-        _rect(ax, c.block_box, **OWN)
-        _rect(ax, _ring_box(c.block_box, c.lr_size), **RING)
-        s = lam.block_shares
-        _lr_axes(ax, (a0, a1), (b0, b1), f"{name}\nown {100 * s['own']:.0f} % · neighbours "
-                                         f"{100 * s['neighbours']:.0f} % · beyond {100 * s['beyond']:.0f} %")
-    colorbar_beside(fig, im, axes[n - 1], "|LAM attribution| / max" + (f", shown ^{gamma:g}" if gamma != 1 else ""))
+    images, grids, own, ring = [], [], [], []
+    for ax, (_, c) in zip(axes, items):
+        (a0, a1), (b0, b1) = c.spatial.lam.receptive_box
+        images.append(ax.imshow(np.zeros((a1 - a0, b1 - b0)), extent=(b0, b1, a1, a0), cmap="inferno", vmin=0,
+                                vmax=1, interpolation="nearest"))
+        grids.append(_grid(ax, (a0, a1), (b0, b1), c.grid_phase, alpha=0.5, linewidth=0.5))
+        own.append(_rect(ax, c.block_box, **OWN))
+        ring.append(_rect(ax, _ring_box(c.block_box, c.lr_size), **RING))
+        _lr_axes(ax, (a0, a1), (b0, b1))
+    bar = colorbar_beside(fig, images[-1], axes[n - 1], "|LAM attribution| / max" +
+                          (f", shown ^{gamma:g}" if gamma != 1 else ""))
     _legend(axes[0], fig=fig)
     ax = axes[-1]
-    reach = 1
-    for k, (name, c) in enumerate(items):
-        d = c.spatial.distance_px
-        ax.plot(np.arange(d.size), np.cumsum(d), "-o", ms=2.5, color=f"C{k}", label=name)
-        reach = max(reach, d.size - 1)
+    curves = [ax.plot([], [], "-o", ms=2.5, color=f"C{k}", label=name)[0] for k, (name, _) in enumerate(items)]
+    reach = _reach(clues_by_model)
     for k in range(1, reach // BLOCK + 1):
         ax.axvline(BLOCK * k + 0.5, color="grey", linewidth=0.6, linestyle="--", alpha=0.6,
                    label="edge of block ring 1, 2, …" if k == 1 else None)
-    ax.set_xlim(0, reach)
     ax.set_xlabel("distance from the block (LR pixels, Chebyshev)")
     ax.set_ylabel("share of |LAM| within that distance")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     ax.set_title("how far the evidence reaches", fontsize=9)
+    keep_for_refill(fig, "spatial", (tuple(clues_by_model), gamma, reach // BLOCK), axes=axes, images=images,
+                    grids=grids, own=own, ring=ring, bar=bar, curves=curves)
+    return redraw_spatial_clue(fig, clues_by_model, gamma)
+
+
+def _reach(clues_by_model: dict) -> int:
+    """The farthest distance (LR pixels) of the curves of :func:`plot_spatial_clue` (at least 1)."""
+    return max([1] + [c.spatial.distance_px.size - 1 for c in clues_by_model.values()])
+
+
+def redraw_spatial_clue(fig: Figure, clues_by_model: dict, gamma: float = 0.5) -> Figure:
+    """Fill a :func:`plot_spatial_clue` figure with the same models' clues on another block (as many block rings
+    reached): new maps, boxes, curves and titles, no new artists. Returns ``fig``; raises
+    :class:`explain.figures.layout.FigureMismatch` otherwise."""
+    reach = _reach(clues_by_model)
+    st = refill_state(fig, "spatial", (tuple(clues_by_model), gamma, reach // BLOCK))
+    for ax, im, grid, own, ring, (name, c) in zip(st["axes"], st["images"], st["grids"], st["own"], st["ring"],
+                                                  clues_by_model.items()):
+        lam = c.spatial.lam
+        (a0, a1), (b0, b1) = lam.receptive_box
+        im.set_data(np.clip(lam.abs_map[a0:a1, b0:b1], 0, 1) ** gamma)
+        im.set_extent((b0, b1, a1, a0))
+        _move_grid(grid, (a0, a1), (b0, b1), c.grid_phase)
+        _move_rect(own, c.block_box)
+        _move_rect(ring, _ring_box(c.block_box, c.lr_size))
+        s = lam.block_shares
+        _lr_view(ax, (a0, a1), (b0, b1), f"{name}\nown {100 * s['own']:.0f} % · neighbours "
+                                         f"{100 * s['neighbours']:.0f} % · beyond {100 * s['beyond']:.0f} %")
+    move_colorbar(fig, st["bar"], st["axes"][len(clues_by_model) - 1])
+    for curve, c in zip(st["curves"], clues_by_model.values()):
+        d = c.spatial.distance_px
+        curve.set_data(np.arange(d.size), np.cumsum(d))
+    st["axes"][-1].set_xlim(0, reach)
     return fix_axis_labels(fig)
 
 
@@ -240,37 +315,44 @@ def _freq_axes(ax, title, left: bool = True):
 def plot_frequency_clue(clues_by_model: dict, method: str = "gradient_x_coefficient") -> Figure:
     """Per model: the share of |attribution| on each DCT coefficient (u, v) for Y, Cb and Cr (summed over the
     blocks around the explained one), and the Y coefficients of the explained block and its 8 neighbours as a
-    3×3 mosaic of 8×8 heat maps."""
+    3×3 mosaic of 8×8 heat maps. :func:`redraw_frequency_clue` fills the figure again for other clues."""
+    _frequency_method(method)
+    return redraw_frequency_clue(_frequency_figure(len(clues_by_model)), clues_by_model, method)
+
+
+def _frequency_method(method: str) -> str:
     if method not in ("gradient_x_coefficient", "integrated_gradients"):
         raise ValueError(f"method must be 'gradient_x_coefficient' or 'integrated_gradients', got {method!r}")
-    items = list(clues_by_model.items())
+    return {"gradient_x_coefficient": "gradient × coefficient",
+            "integrated_gradients": "integrated gradients from the coarser JPEG"}[method]
+
+
+def _frequency_figure(rows: int) -> Figure:
+    """The empty frequency figure of ``rows`` models: images, colour bars, axes, legends; data and titles come
+    from :func:`redraw_frequency_clue`."""
     side, mosaic = 2.45, 3.0  # one 8×8 panel, the 3×3-block mosaic (inches)
     row_h = BELOW + max(side, mosaic) + TITLE2
     step = side + 0.45  # panels of a row share the y axis: tick labels only between them
     x_mosaic = LEFT + 2 * step + side + BAR_PAD + BAR + BAR_TEXT + LEFT + 0.15
-    fig = new_figure(x_mosaic + mosaic + BAR_PAD + BAR + BAR_TEXT, row_h * len(items) + 0.35)
-    axes = np.array([[*(axes_at(fig, LEFT + k * step, BELOW + (len(items) - 1 - i) * row_h + (mosaic - side) / 2,
+    fig = new_figure(x_mosaic + mosaic + BAR_PAD + BAR + BAR_TEXT, row_h * rows + 0.35)
+    axes = np.array([[*(axes_at(fig, LEFT + k * step, BELOW + (rows - 1 - i) * row_h + (mosaic - side) / 2,
                                 side, side) for k in range(3)),
-                      axes_at(fig, x_mosaic, BELOW + (len(items) - 1 - i) * row_h, mosaic, mosaic)]
-                     for i in range(len(items))])
-    label = {"gradient_x_coefficient": "gradient × coefficient",
-             "integrated_gradients": "integrated gradients from the coarser JPEG"}[method]
-    for row, (name, c) in enumerate(items):
-        m = getattr(c.frequency, method)
-        shares = [100 * m.frequency_shares(k) for k in range(3)]
-        top = max(float(np.nanmax(s)) for s in shares) or 1.0
-        im = None
+                      axes_at(fig, x_mosaic, BELOW + (rows - 1 - i) * row_h, mosaic, mosaic)]
+                     for i in range(rows)])
+    blank = np.zeros((BLOCK, BLOCK))
+    images = []
+    for row in range(rows):
+        row_images = []
         for k in range(3):
             ax = axes[row, k]
-            im = ax.imshow(shares[k], cmap="magma", norm=PowerNorm(0.5, vmin=0, vmax=top),
-                           extent=(-0.5, 7.5, 7.5, -0.5))
-            cs = m.component_shares()[COMPONENTS[k]]
-            _freq_axes(ax, f"{name}: input {COMPONENTS[k]} ({100 * cs:.0f} % of all)", left=k == 0)
-        colorbar_beside(fig, im, axes[row, 2], "share of |attribution|\n(%, √ colour scale)")
+            row_images.append(ax.imshow(blank, cmap="magma", norm=PowerNorm(0.5, vmin=0, vmax=1.0),
+                                        extent=(-0.5, 7.5, 7.5, -0.5)))
+            _freq_axes(ax, "", left=k == 0)
+        colorbar_beside(fig, row_images[-1], axes[row, 2], "share of |attribution|\n(%, √ colour scale)")
         ax = axes[row, 3]
-        mosaic = 100 * m.neighbourhood(0).transpose(0, 2, 1, 3).reshape(3 * BLOCK, 3 * BLOCK)
-        im2 = ax.imshow(mosaic, cmap="magma", norm=PowerNorm(0.5, vmin=0, vmax=float(mosaic.max()) or 1.0),
-                        extent=(-0.5, 3 * BLOCK - 0.5, 3 * BLOCK - 0.5, -0.5))
+        row_images.append(ax.imshow(np.zeros((3 * BLOCK, 3 * BLOCK)), cmap="magma",
+                                    norm=PowerNorm(0.5, vmin=0, vmax=1.0),
+                                    extent=(-0.5, 3 * BLOCK - 0.5, 3 * BLOCK - 0.5, -0.5)))
         for k in (1, 2):
             ax.axhline(BLOCK * k - 0.5, color="white", linewidth=1.2)
             ax.axvline(BLOCK * k - 0.5, color="white", linewidth=1.2)
@@ -281,46 +363,82 @@ def plot_frequency_clue(clues_by_model: dict, method: str = "gradient_x_coeffici
         ax.set_yticks(ticks, [str(t) for _ in range(3) for t in (0, 4)])
         ax.set_xlabel("u within each block (columns of blocks: left, own, right)", fontsize=9)
         ax.set_ylabel("v within each block (rows: above, own, below)", fontsize=9)
-        b = m.band_shares("neighbours")
-        ax.set_title(f"Y coefficients of the block (cyan) and its 8 neighbours\nneighbours: DC {100 * b['dc']:.0f} %"
-                     f" · low AC {100 * b['low_ac']:.0f} % · high AC {100 * b['high_ac']:.0f} %", fontsize=9)
-        colorbar_beside(fig, im2, ax, "share of |attribution|\n(%, √ colour scale)")
+        colorbar_beside(fig, row_images[-1], ax, "share of |attribution|\n(%, √ colour scale)")
         ax.legend(handles=[Patch(facecolor="none", edgecolor=OWN["edgecolor"], linewidth=2, label="explained block"),
                            Line2D([], [], color="white", linewidth=1.2, label="block boundaries")],
                   fontsize=7, loc="lower right", facecolor="grey", framealpha=0.6)
-    title_at_top(fig, f"frequency clue: {label} on the blockwise 8×8 DCT (JFIF Y, Cb, Cr)")
-    return fix_axis_labels(fig)
+        images.append(row_images)
+    return keep_for_refill(fix_axis_labels(fig), "frequency", rows, axes=axes, images=images,
+                           title=title_at_top(fig, ""))
+
+
+def redraw_frequency_clue(fig: Figure, clues_by_model: dict, method: str = "gradient_x_coefficient") -> Figure:
+    """Fill a :func:`plot_frequency_clue` figure with ``clues_by_model`` (as many models as it was made for) and
+    ``method``: new data, colour scales and titles, no new artists. Returns ``fig``; raises
+    :class:`explain.figures.layout.FigureMismatch` for another number of models."""
+    label = _frequency_method(method)
+    st = refill_state(fig, "frequency", len(clues_by_model))
+    for row, (name, c) in enumerate(clues_by_model.items()):
+        m = getattr(c.frequency, method)
+        shares = [100 * m.frequency_shares(k) for k in range(3)]
+        top = max(float(np.nanmax(s)) for s in shares) or 1.0
+        component = m.component_shares()
+        for k in range(3):
+            st["images"][row][k].set_data(shares[k])
+            st["images"][row][k].set_clim(0, top)
+            st["axes"][row, k].set_title(f"{name}: input {COMPONENTS[k]} ({100 * component[COMPONENTS[k]]:.0f} % "
+                                         "of all)", fontsize=9)
+        mosaic = 100 * m.neighbourhood(0).transpose(0, 2, 1, 3).reshape(3 * BLOCK, 3 * BLOCK)
+        st["images"][row][3].set_data(mosaic)
+        st["images"][row][3].set_clim(0, float(mosaic.max()) or 1.0)
+        b = m.band_shares("neighbours")
+        st["axes"][row, 3].set_title(f"Y coefficients of the block (cyan) and its 8 neighbours\nneighbours: DC "
+                                     f"{100 * b['dc']:.0f} % · low AC {100 * b['low_ac']:.0f} % · high AC "
+                                     f"{100 * b['high_ac']:.0f} %", fontsize=9)
+    st["title"].set_text(f"frequency clue: {label} on the blockwise 8×8 DCT (JFIF Y, Cb, Cr)")
+    return fig
 
 
 # ------------------------------------------------------------------------------------------------ channel
 def plot_channel_clue(clues_by_model: dict) -> Figure:
-    """Output component × input component shares of each model (rows add up to 100 %)."""
-    items = list(clues_by_model.items())
+    """Output component × input component shares of each model (rows add up to 100 %).
+    :func:`redraw_channel_clue` fills the figure again for other clues of as many models."""
+    n = len(clues_by_model)
     side, left = 2.4, 1.0  # panel side; room for the two-line row labels of the first panel
-    fig = new_figure(left + len(items) * (side + 0.25) + BAR_PAD + BAR + BAR_TEXT, BELOW + side + TITLE2 + 0.05)
-    axes = [axes_at(fig, left + k * (side + 0.25), BELOW, side, side) for k in range(len(items))]
-    im = None
-    for ax, (name, c) in zip(axes, items):
-        s = 100 * c.channel.shares
-        im = ax.imshow(s, cmap="Blues", vmin=0, vmax=100)
-        for i in range(3):
-            for j in range(3):
-                if np.isfinite(s[i, j]):
-                    ax.text(j, i, f"{s[i, j]:.0f} %", ha="center", va="center",
-                            color="white" if s[i, j] > 60 else "black", fontsize=10)
+    fig = new_figure(left + n * (side + 0.25) + BAR_PAD + BAR + BAR_TEXT, BELOW + side + TITLE2 + 0.05)
+    axes = [axes_at(fig, left + k * (side + 0.25), BELOW, side, side) for k in range(n)]
+    images, texts = [], []
+    for ax in axes:
+        images.append(ax.imshow(np.zeros((3, 3)), cmap="Blues", vmin=0, vmax=100))
+        texts.append([ax.text(j, i, "", ha="center", va="center", fontsize=10) for i in range(3) for j in range(3)])
         ax.set_xticks(range(3), [f"input {k}" for k in COMPONENTS])
         ax.set_yticks(range(3), [f"output {k}\ndetail" for k in COMPONENTS] if ax is axes[0] else [])
+    colorbar_beside(fig, images[-1], axes[-1], "share of the row's |attribution| (%)")
+    keep_for_refill(fix_axis_labels(fig), "channel", n, axes=axes, images=images, texts=texts)
+    return redraw_channel_clue(fig, clues_by_model)
+
+
+def redraw_channel_clue(fig: Figure, clues_by_model: dict) -> Figure:
+    """Fill a :func:`plot_channel_clue` figure with the clues of as many models: new shares, numbers and titles,
+    no new artists. Returns ``fig``; raises :class:`explain.figures.layout.FigureMismatch` otherwise."""
+    st = refill_state(fig, "channel", len(clues_by_model))
+    for ax, im, texts, (name, c) in zip(st["axes"], st["images"], st["texts"], clues_by_model.items()):
+        s = 100 * c.channel.shares
+        im.set_data(s)
+        for text, v in zip(texts, s.ravel()):
+            text.set_text(f"{v:.0f} %" if np.isfinite(v) else "")
+            text.set_color("white" if v > 60 else "black")
         ax.set_title(f"{name}\ncolour detail from luma {100 * c.channel.colour_from_luma:.0f} %", fontsize=9)
-    colorbar_beside(fig, im, axes[-1], "share of the row's |attribution| (%)")
-    return fix_axis_labels(fig)
+    return fig
 
 
 # ------------------------------------------------------------------------------------- ensemble & latent
 def plot_ensemble_latent(maps_by_model: dict, window_lr, block_box, grid_phase) -> Figure:
     """Per model: the weighted spread of the 4 local-ensemble predictions over the window's output (how much
-    blending work each output pixel needs) and the latent codes' first three principal components as RGB."""
+    blending work each output pixel needs) and the latent codes' first three principal components as RGB.
+    :func:`redraw_ensemble_latent` fills the figure again for another window of the same size."""
     r, c, hh, ww = window_lr
-    items = list(maps_by_model.items())
+    items = list(maps_by_model)
     side = 2.7
     pw, ph = (side, side * hh / ww) if ww >= hh else (side * ww / hh, side)
     x2 = LEFT + pw + BAR_PAD + BAR + BAR_TEXT + LEFT + 0.1
@@ -328,17 +446,40 @@ def plot_ensemble_latent(maps_by_model: dict, window_lr, block_box, grid_phase) 
     fig = new_figure(x2 + pw + 0.15, row_h * len(items) + 0.05)
     axes = np.array([[axes_at(fig, x, BELOW + (len(items) - 1 - i) * row_h, pw, ph) for x in (LEFT, x2)]
                      for i in range(len(items))])
-    for row, (name, maps) in enumerate(items):
+    view = (r, r + hh), (c, c + ww)
+    images, grids, rects = [], [], []
+    for row, maps in enumerate(maps_by_model.values()):
         ax = axes[row, 0]
-        im = ax.imshow(maps["spread"], extent=(c, c + ww, r + hh, r), cmap="magma", interpolation="nearest")
-        colorbar_beside(fig, im, ax, "weighted spread of the 4\npredictions (image units, 0–1)")
-        _grid(ax, (r, r + hh), (c, c + ww), grid_phase)
-        _rect(ax, block_box, **OWN)
-        _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}: local ensemble")
+        images.append(ax.imshow(maps["spread"], extent=(c, c + ww, r + hh, r), cmap="magma", interpolation="nearest"))
+        colorbar_beside(fig, images[-1], ax, "weighted spread of the 4\npredictions (image units, 0–1)")
+        grids.append(_grid(ax, *view, grid_phase))
+        rects.append(_rect(ax, block_box, **OWN))
+        _lr_axes(ax, *view)
         ax = axes[row, 1]
-        ax.imshow(maps["pca"], extent=(c, c + ww, r + hh, r), interpolation="nearest")
-        _grid(ax, (r, r + hh), (c, c + ww), grid_phase)
-        _rect(ax, block_box, **OWN)
-        _lr_axes(ax, (r, r + hh), (c, c + ww), f"{name}: latent codes (PCA 1–3 → RGB)")
+        images.append(ax.imshow(maps["pca"], extent=(c, c + ww, r + hh, r), interpolation="nearest"))
+        grids.append(_grid(ax, *view, grid_phase))
+        rects.append(_rect(ax, block_box, **OWN))
+        _lr_axes(ax, *view)
     _legend(axes[0, 0], ring=False, loc="upper right")
+    keep_for_refill(fig, "ensemble_latent", (len(items), hh, ww), axes=axes.ravel(), images=images, grids=grids,
+                    rects=rects)
+    return redraw_ensemble_latent(fig, maps_by_model, window_lr, block_box, grid_phase)
+
+
+def redraw_ensemble_latent(fig: Figure, maps_by_model: dict, window_lr, block_box, grid_phase) -> Figure:
+    """Fill a :func:`plot_ensemble_latent` figure with another window's maps (as many models, a window of the same
+    size): no new artists. Returns ``fig``; raises :class:`explain.figures.layout.FigureMismatch` otherwise."""
+    r, c, hh, ww = window_lr
+    st = refill_state(fig, "ensemble_latent", (len(maps_by_model), hh, ww))
+    view = (r, r + hh), (c, c + ww)
+    panels = [(maps[key], f"{name}: {what}") for name, maps in maps_by_model.items()
+              for key, what in (("spread", "local ensemble"), ("pca", "latent codes (PCA 1–3 → RGB)"))]
+    for ax, im, grid, rect, (data, title) in zip(st["axes"], st["images"], st["grids"], st["rects"], panels):
+        im.set_data(data)
+        if data.ndim == 2:
+            im.autoscale()  # the colour bar spans this window's spread
+        im.set_extent((c, c + ww, r + hh, r))
+        _move_grid(grid, *view, grid_phase)
+        _move_rect(rect, block_box)
+        _lr_view(ax, *view, title)
     return fix_axis_labels(fig)

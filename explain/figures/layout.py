@@ -74,6 +74,20 @@ def colorbar_beside(fig: Figure, mappable, axes, label: str, *, pad: float = BAR
                     shrink: float = 1.0, fontsize: float | None = None):
     """A colour bar right of ``axes`` (one or a list), as tall as their drawn boxes (images keep their aspect,
     so the box can be smaller than the space given), labelled ``label``."""
+    with mpl.rc_context(FIXED_TITLE):
+        cax = fig.add_axes(_beside(fig, axes, pad, width, shrink))
+    bar = fig.colorbar(mappable, cax=cax)
+    if not isinstance(mappable.norm, mpl.colors.TwoSlopeNorm):
+        bar.locator = mpl.ticker.MaxNLocator(5)  # five round values are enough to read a colour
+    bar.set_label(label, fontsize=fontsize)
+    if fontsize:
+        bar.ax.tick_params(labelsize=fontsize)
+    return bar
+
+
+def _beside(fig: Figure, axes, pad: float, width: float, shrink: float) -> tuple:
+    """(x, y, w, h) in figure fractions of a bar ``width`` inches wide, ``pad`` inches right of ``axes`` (one or a
+    list) and as tall as their drawn boxes (times ``shrink``, centred)."""
     axes = axes if isinstance(axes, (list, tuple)) else [axes]
     for ax in axes:
         ax.apply_aspect()
@@ -82,14 +96,13 @@ def colorbar_beside(fig: Figure, mappable, axes, label: str, *, pad: float = BAR
     y0, y1 = min(b.y0 for b in boxes), max(b.y1 for b in boxes)
     W, _ = fig.get_size_inches()
     h = (y1 - y0) * shrink
-    with mpl.rc_context(FIXED_TITLE):
-        cax = fig.add_axes((x1 + pad / W, y0 + (y1 - y0 - h) / 2, width / W, h))
-    bar = fig.colorbar(mappable, cax=cax)
-    if not isinstance(mappable.norm, mpl.colors.TwoSlopeNorm):
-        bar.locator = mpl.ticker.MaxNLocator(5)  # five round values are enough to read a colour
-    bar.set_label(label, fontsize=fontsize)
-    if fontsize:
-        bar.ax.tick_params(labelsize=fontsize)
+    return x1 + pad / W, y0 + (y1 - y0 - h) / 2, width / W, h
+
+
+def move_colorbar(fig: Figure, bar, axes, *, pad: float = BAR_PAD, width: float = BAR, shrink: float = 1.0):
+    """Put the :func:`colorbar_beside` colour bar ``bar`` beside ``axes`` again (after their images changed
+    shape: an image keeps its aspect, so its drawn box follows its shape)."""
+    bar.ax.set_position(_beside(fig, axes, pad, width, shrink))
     return bar
 
 
@@ -104,3 +117,23 @@ def legend_below(fig: Figure, handles, *, ncol: int | None = None, fontsize: flo
     _, H = fig.get_size_inches()
     return fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, y / H), ncol=ncol or len(handles),
                       fontsize=fontsize, frameon=False, **kw)
+
+
+class FigureMismatch(ValueError):
+    """A figure asked to show data it was not laid out for (another number of panels, another shape)."""
+
+
+def keep_for_refill(fig: Figure, kind: str, layout, **artists) -> Figure:
+    """Note on ``fig`` the artists a refill of the same ``kind`` and ``layout`` (anything comparable: the panel
+    count, a crop's shape) sets again. Returns ``fig``."""
+    fig._refill_state = {"kind": kind, "layout": layout, **artists}
+    return fig
+
+
+def refill_state(fig: Figure, kind: str, layout) -> dict:
+    """The artists :func:`keep_for_refill` noted on ``fig``; :class:`FigureMismatch` when ``fig`` was made for
+    another kind or layout."""
+    st = getattr(fig, "_refill_state", None)
+    if st is None or st["kind"] != kind or st["layout"] != layout:
+        raise FigureMismatch(f"this figure cannot show a {kind} figure laid out as {layout!r}")
+    return st
