@@ -281,3 +281,22 @@ def test_report_pngs_are_the_figures_pixels_without_alpha(tmp_path, reports):
     a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
     assert a.mode == "RGB" and b.mode == "RGBA"
     assert np.array_equal(np.asarray(a), np.asarray(b)[..., :3]) and np.asarray(b)[..., 3].min() == 255
+
+
+def test_the_window_crops_of_a_dark_photo_are_stretched_and_say_so(reports):
+    """The top crops (input, bicubic, each model): a dark window is shown with one stated stretch, a normal one as
+    it is."""
+    from explain.figures.clues import plot_window_outputs
+
+    for kind, stretched_expected in (("dark", True), ("photo", False)):
+        rep = reports[kind]
+        w = rep.windows[0]
+        fig = plot_window_outputs(w.outputs, w.window_lr, w.block_box, rep.facts.grid_phase)
+        notes = " ".join(t.get_text() for t in fig.texts)
+        shown = [ax.get_images()[0].get_array() for ax in fig.axes if ax.get_images()]
+        assert len(shown) == len(w.outputs)
+        if stretched_expected:
+            assert "contrast stretch" in notes and float(np.max(shown[0])) > 0.9
+        else:
+            assert "shown as they are" in notes
+            assert np.allclose(shown[1], np.clip(w.outputs["bicubic"], 0, 1))

@@ -54,12 +54,12 @@ def stretched(img, lo: float, hi: float) -> np.ndarray:
     return np.clip((np.asarray(img, dtype=np.float32) - lo) / (hi - lo), 0, 1)
 
 
-def stretch_words(lo: float, hi: float, what: str = "the crops") -> str:
-    """The note stating a stretch in words (intensities in [0, 1] units)."""
+def stretch_words(lo: float, hi: float, what: str = "the crops", basis: str = "all of them") -> str:
+    """The note stating a stretch in words (intensities in [0, 1] units); ``basis``: whose percentiles set it."""
     if (lo, hi) == (0.0, 1.0):
         return f"{what} shown as they are (intensity 0–1)"
     return (f"{what} shown with one contrast stretch: intensity {lo:.2f} → black, {hi:.2f} → white "
-            "(1st–99th percentile of all of them)")
+            f"(1st–99th percentile of {basis})")
 
 
 def _causal_panels(c) -> list:

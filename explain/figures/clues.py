@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..probes.frequency import BLOCK, COMPONENTS
+from .causal import contrast_stretch, stretch_words, stretched
 from .layout import (
     BAR,
     BAR_PAD,
@@ -190,8 +191,9 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
     pw, ph = (side, side * hh / ww) if ww >= hh else (side * ww / hh, side)
     top = TITLE2 if captions else TITLE
     cell_w, cell_h = LEFT + pw + 0.1, ph + BELOW + top
-    fig = new_figure(cell_w * ncols + 0.1, cell_h * nrows + 0.05)
-    axes = np.array([[axes_at(fig, LEFT + j * cell_w, BELOW + (nrows - 1 - i) * cell_h, pw, ph)
+    note_h = 0.22  # one line under the panels: how the crops are shown (a dark window is stretched)
+    fig = new_figure(cell_w * ncols + 0.1, cell_h * nrows + 0.05 + note_h)
+    axes = np.array([[axes_at(fig, LEFT + j * cell_w, note_h + BELOW + (nrows - 1 - i) * cell_h, pw, ph)
                       for j in range(ncols)] for i in range(nrows)])
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
@@ -206,8 +208,9 @@ def plot_window_outputs(outputs: dict, window_lr, block_box, grid_phase, ncols: 
             ax.set_yticks([])  # every panel shows the same rows: numbered on the first of each row
             ax.set_ylabel("")
     _legend(axes.ravel()[0], ring=False, loc="upper right")
+    note = fig.text(0.5, 0.04 / fig.get_size_inches()[1], "", ha="center", va="bottom", fontsize=8)
     keep_for_refill(fig, "outputs", (n, hh, ww, captions is not None), axes=axes.ravel()[:n], images=images,
-                    grids=grids, rects=rects)
+                    grids=grids, rects=rects, note=note)
     return redraw_window_outputs(fig, outputs, window_lr, block_box, grid_phase, captions)
 
 
@@ -219,14 +222,26 @@ def redraw_window_outputs(fig: Figure, outputs: dict, window_lr, block_box, grid
     r, c, hh, ww = window_lr
     st = refill_state(fig, "outputs", (len(outputs), hh, ww, captions is not None))
     view = (r, r + hh), (c, c + ww)
+    lo, hi = window_stretch(next(iter(outputs.values())))
     for ax, im, grid, rect, (name, img) in zip(st["axes"], st["images"], st["grids"], st["rects"], outputs.items()):
-        im.set_data(np.clip(img, 0, 1))
+        im.set_data(stretched(img, lo, hi))
         im.set_extent((c, c + ww, r + hh, r))
         _move_grid(grid, *view, grid_phase)
         _move_rect(rect, block_box)
         caption = (captions or {}).get(name)
         _lr_view(ax, *view, f"{name}\n{caption}" if caption else name)
+    st["note"].set_text(stretch_words(lo, hi, "the crops", f"the {next(iter(outputs))} crop"))
     return fix_axis_labels(fig)
+
+
+DARK_RANGE = 0.5  # crops whose 1st–99th percentile span less than this are shown stretched (a dark or flat window)
+
+
+def window_stretch(image) -> tuple[float, float]:
+    """(lo, hi) to show a window's crops with, from the first crop (the photo's own pixels): its 1st–99th
+    percentile stretch when that spans less than :data:`DARK_RANGE` (a dark photo), else (0, 1), as they are."""
+    lo, hi = contrast_stretch(image)
+    return (lo, hi) if hi - lo < DARK_RANGE else (0.0, 1.0)
 
 
 # ------------------------------------------------------------------------------------------------ spatial
