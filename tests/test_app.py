@@ -178,11 +178,22 @@ def test_the_page_explains_a_photo_on_its_worker_thread(tmp_path, tiny_model, mo
     assert "notes.jpg" in page.status.value and "error" in page.status.value and "Traceback" not in page.status.value
     page.take_photo("holiday.jpg", _jpeg_bytes((48, 56)))
     assert page.source.value == "upload" and "holiday.jpg: a baseline JPEG" in page.status.value
+    looks = []
+    first_look = page._first_look
+
+    def record(look):  # pictures first: shown while the explanation still runs
+        first_look(look)
+        looks.append((look.index, page.report, [type(w).__name__ for w in page.answer.children],
+                      list(look.outputs)))
+
+    page._first_look = record
     assert page.explain()
     assert not page.explain() and "Busy" in page.busy_line.value  # a second click while it runs
     page.runner.join(300)
     assert page.report is not None, page.status.value
     assert page.report.facts.source == "holiday.jpg" and len(page.answer.children) >= 5
+    assert looks == [(1, None, ["HTML", "Image"], ["input (nearest)", "bicubic", "tiny"])]
+    assert "First look" not in page.answer.children[0].value  # the answer replaced it
     with zipfile.ZipFile(page.zip_path) as z:
         assert page.zip_path.name == "holiday.zip"
         report = json.loads(z.read("holiday/report.json"))

@@ -88,3 +88,27 @@ def test_jobs_side_by_side_give_the_same_report(scene_photo, make_tiny_model):
                                               if isinstance(s1[k], float))
     with pytest.raises(ValueError, match="workers must be"):
         explain_photo(scene_photo, None, workers=0, **kw)
+
+
+def test_pictures_first_each_window_is_previewed_before_its_clues(scene_photo, make_tiny_model):
+    """``preview`` gets every window's crops (the same as the report's) before that window's clues start."""
+    from explain.report import FirstLook
+
+    model = make_tiny_model(seed=1)
+    model.name = "tiny"
+    log = []
+    rep = explain_photo(scene_photo, None, models=[model], windows=2, scale=2, lam_steps=2, ig_steps=2,
+                        randomise="none", draws=1, causal=False, workers=1,
+                        progress=lambda e: log.append(("stage", e.stage, e.window)),
+                        preview=lambda look: log.append(("look", look)))
+    looks = [entry[1] for entry in log if entry[0] == "look"]
+    assert [look.index for look in looks] == [1, 2] and all(isinstance(look, FirstLook) for look in looks)
+    for look in looks:
+        w = rep.windows[look.index - 1]
+        assert look.window_lr == w.window_lr and look.block_box == w.block_box and look.windows == 2
+        assert list(look.outputs) == ["input (nearest)", "bicubic", "tiny"]
+        assert all(np.array_equal(look.outputs[k], w.outputs[k]) for k in look.outputs)
+        at = log.index(("look", look))
+        assert ("stage", "clues", look.index) not in log[:at]  # shown before its clues are computed
+    with pytest.raises(TypeError, match="preview must be"):
+        explain_photo(scene_photo, None, models=[model], preview="yes")

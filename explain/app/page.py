@@ -358,7 +358,7 @@ class Page:
 
             report = explain_photo(chosen.photo, out, models=list(self.models.values()), scale=self.scale,
                                    original=original, control=self.control, progress=progress,
-                                   **effort(self.quick))
+                                   preview=self._first_look, **effort(self.quick))
             report.facts.source = chosen.name
             pictures = outputs_pictures(report)
             zip_path = zip_folder(out, self._download_dir() / uuid.uuid4().hex[:12] / f"{chosen.stem}.zip")
@@ -397,7 +397,25 @@ class Page:
         self.bar.value = event.fraction
         self.progress.value = html.escape(progress_line(event))
 
+    def _first_look(self, look) -> None:
+        """Pictures first: window 1's crops (blocky input, bicubic, the headline model) as soon as the model has
+        rebuilt it, while the explanation goes on (called on the job's thread; the answer replaces it)."""
+        if look.index != 1:
+            return
+        from ..figures.clues import plot_window_outputs
+
+        fig = plot_window_outputs(look.outputs, look.window_lr, look.block_box, look.grid_phase, ncols=3)
+        picture = _png(fig)
+        fig.clear()
+        self.answer.children = (
+            widgets.HTML(f"<h3>First look: what {html.escape(look.headline_model)} rebuilt in the blockiest "
+                         f"window</h3><p>The blocky input, a bicubic enlargement and the model's output; the block "
+                         f"outlined is the one being explained. What the model used to rebuild it follows when "
+                         f"the explanation is done (the line above says how long).</p>"),
+            _image(picture, "60em", f"{PAGE_CLASS}-first-look"))
+
     def _on_error(self, exc: Exception) -> None:
+        self.answer.children = ()  # a first look without its explanation would promise what will not come
         self.bar.layout.visibility = "hidden"
         self.progress.value = ""
         self.busy_line.value = ""

@@ -43,6 +43,25 @@ FILE_LIKE_SUFFIXES = {".html", ".htm", ".json", ".txt", ".md", ".pdf", ".png", "
 
 # ------------------------------------------------------------------------------------------------ results
 @dataclass
+class FirstLook:
+    """The pictures of one window before its explanation: what :func:`explain_photo` hands to ``preview`` as soon as
+    the headline model has rebuilt the window (seconds in), so a page can show pictures first.
+
+    index: 1-based window number, of ``windows``; ``window_lr`` (row, col, height, width) and ``block_box`` as in
+    :class:`WindowExplanation`; ``grid_phase`` the JPEG grid; ``outputs`` name → (window_height·s, window_width·s, 3)
+    crops in [0, 1]: "input (nearest)", "bicubic" and the headline model's output (``headline_model``).
+    """
+
+    index: int
+    windows: int
+    window_lr: tuple[int, int, int, int]
+    block_box: tuple[tuple[int, int], tuple[int, int]]
+    grid_phase: tuple[int, int]
+    headline_model: str
+    outputs: dict[str, np.ndarray] = field(repr=False)
+
+
+@dataclass
 class WindowExplanation:
     """One explained window.
 
@@ -395,8 +414,8 @@ def causal_learnt(report) -> dict:
 def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None, scale: float = 4,
                   lam_steps: int = 16, ig_steps: int = 8, randomise: str = "first", baseline_quality=None,
                   progress: bool = True, seed: int = 0, causal: bool = True, original=None,
-                  control="auto", draws: int = DRAWS, skill: bool = True, workers: int | None = None
-                  ) -> ExplainReport:
+                  control="auto", draws: int = DRAWS, skill: bool = True, workers: int | None = None,
+                  preview=None) -> ExplainReport:
     """Explain a photo file as it is (see the module docstring).
 
     photo:     a file path (or a default image name, or a :class:`explain.jpeg_facts.Photo`).
@@ -423,6 +442,8 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
     workers:   how many (model, window) jobs run side by side, each on one torch thread (:func:`run_jobs`); default
                torch's thread count (so a corpus worker on one thread runs them one after the other). The numbers
                do not depend on it.
+    preview:   a callable that receives a :class:`FirstLook` for each window as soon as the headline model has
+               rebuilt it (each job computes its window's output first), on the job's thread: pictures first.
     Returns :class:`ExplainReport` (``timings["stages"]``: seconds per stage; ``timings["by_model"]``: per model and
     stage); raises ValueError / TypeError naming the problem before computing anything.
     """
@@ -440,11 +461,13 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     if not (isinstance(progress, bool) or progress is None or callable(progress)):
         raise TypeError(f"progress must be True, False or a callable taking a ProgressEvent, got {progress!r}")
+    if preview is not None and not callable(preview):
+        raise TypeError(f"preview must be a callable taking a FirstLook, or None, got {preview!r}")
     once = ("read", "choose windows", "comparisons", "words") + (("figures", "HTML") if out_dir is not None else ())
     clock = StageClock(sum(STAGE_WEIGHTS[s] for s in once), progress=progress)
     try:
         report = _explain(clock, photo, models, windows, blocks, scale, lam_steps, ig_steps, randomise,
-                          baseline_quality, seed, causal, original, control, draws, skill, int(workers))
+                          baseline_quality, seed, causal, original, control, draws, skill, int(workers), preview)
         if out_dir is not None:
             write_report(report, out_dir, clock)
     finally:
@@ -455,7 +478,7 @@ def explain_photo(photo, out=None, *, models=None, windows: int = 3, blocks=None
 
 
 def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps, ig_steps, randomise,
-             baseline_quality, seed, causal, original, control, draws, skill, workers) -> ExplainReport:
+             baseline_quality, seed, causal, original, control, draws, skill, workers, preview=None) -> ExplainReport:
     """The stages of :func:`explain_photo` up to the words (:data:`explain.report.stages.STAGE_NAMES`)."""
     with clock.stage("read"):
         ph = photo if isinstance(photo, Photo) else read_photo(photo)
@@ -488,18 +511,22 @@ def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps
                   if randomised_here(k, name)}
 
     def model_job(k: int, name: str) -> dict:
-        """The four per-window stages of one explained model on window k."""
+        """The four per-window stages of one explained model on window k (the window rebuilt first)."""
         win, block = chosen[k][0], chosen[k][1]
         model, got = found[name], {}
+        with clock.stage("ensemble", name, k + 1):  # first: it rebuilds the window, the preview's picture
+            got["ensemble"], got["sr"], spread = ensemble_summary(model, image, win, out_size, phase)
+        if preview is not None and name == head:
+            preview(FirstLook(k + 1, len(chosen), win, chosen[k][2], phase, head,
+                              {"input (nearest)": _nearest_crop(image, win, out_size),
+                               "bicubic": bicubic_window(image, win, out_size), head: got["sr"]}))
+        with clock.stage("latent", name, k + 1):
+            got["latent"], pca = latent_summary(model, image, win, phase)
         with clock.stage("clues", name, k + 1, work=0):
             got["clues"] = clues(model, image, block, size=out_size, grid_phase=phase, lam_steps=lam_steps,
                                  ig_steps=ig_steps, baseline_quality=int(quality), chroma_factor=facts.chroma_factor,
                                  randomise=randomised.get(name, False) if randomised_here(k, name) else False,
                                  seed=seed, bar=clock, name=name)
-        with clock.stage("ensemble", name, k + 1):
-            got["ensemble"], got["sr"], spread = ensemble_summary(model, image, win, out_size, phase)
-        with clock.stage("latent", name, k + 1):
-            got["latent"], pca = latent_summary(model, image, win, phase)
         got["maps"] = {"spread": spread, "pca": pca}
         if causal:
             with clock.stage("causal clues", name, k + 1):

@@ -21,9 +21,10 @@ from dataclasses import asdict, dataclass
 from tqdm.auto import tqdm
 
 # In the order they run. Words for people: these names appear as they are on the progress bar and the page.
-STAGE_NAMES = ("read", "choose windows", "clues", "ensemble", "latent", "causal clues", "comparisons", "words",
+# Per model and window, "ensemble" comes first: it rebuilds the window, the picture a page shows first.
+STAGE_NAMES = ("read", "choose windows", "ensemble", "latent", "clues", "causal clues", "comparisons", "words",
                "figures", "HTML")
-PER_WINDOW = ("clues", "ensemble", "latent", "causal clues")
+PER_WINDOW = ("ensemble", "latent", "clues", "causal clues")
 # Work (in passes) of the stages that run no gradient path: rough costs on a 2-core CPU, for the ETA only.
 STAGE_WEIGHTS = {"read": 1.0, "choose windows": 1.0, "ensemble": 1.0, "latent": 1.0, "causal clues": 8.0,
                  "comparisons": 1.0, "words": 0.5, "figures": 6.0, "HTML": 0.5}
