@@ -40,12 +40,18 @@ def run_side_by_side(fn: Callable, items: Sequence, workers: int | None = None) 
     workers = default_workers() if workers is None else int(workers)
     if workers <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     with one_torch_thread(), ThreadPoolExecutor(max_workers=min(workers, len(items)),
                                                 thread_name_prefix="liif-explain") as pool:
         futures = [pool.submit(fn, item) for item in items]
         try:
+            # the first error as soon as it happens, not after the pieces before it in order (which would let the
+            # pool start every piece still waiting); the pieces already running finish, the others never start
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f.done() and not f.cancelled() and f.exception() is not None), None)
+            if failed is not None:
+                raise failed.exception()
             return [f.result() for f in futures]
         except BaseException:
             for f in futures:
