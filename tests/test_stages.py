@@ -112,3 +112,16 @@ def test_pictures_first_each_window_is_previewed_before_its_clues(scene_photo, m
         assert ("stage", "clues", look.index) not in log[:at]  # shown before its clues are computed
     with pytest.raises(TypeError, match="preview must be"):
         explain_photo(scene_photo, None, models=[model], preview="yes")
+
+
+def test_the_first_look_comes_first_even_on_one_worker(scene_photo, make_tiny_model):
+    """Jobs one after the other (a corpus worker, a page on one thread): the headline model's window 1 is the first
+    job, so its first look comes before any other job's work."""
+    first, head = make_tiny_model(seed=1), make_tiny_model(seed=2)
+    first.name, head.name = "tiny-a", "tiny-jpeg"
+    log = []
+    explain_photo(scene_photo, None, models=[first, head], windows=1, scale=2, lam_steps=2, ig_steps=2,
+                  randomise="none", draws=1, causal=False, workers=1,
+                  progress=lambda e: log.append((e.stage, e.model)), preview=lambda look: log.append("look"))
+    per_window = [entry for entry in log if entry == "look" or entry[0] in ("ensemble", "latent", "clues")]
+    assert per_window[:2] == [("ensemble", "tiny-jpeg"), "look"]

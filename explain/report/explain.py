@@ -541,7 +541,9 @@ def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps
                                            baseline_quality=int(quality), original=hr, draws=draws, seed=seed,
                                            name=label, keep_outputs=False)}
 
-    jobs = [(model_job, k, name) for k in range(len(chosen)) for name in names]
+    # the headline model's job first in each window: its window is the first look, and window 1's (with the
+    # randomisation test) is the longest job, best started first
+    jobs = [(model_job, k, name) for k in range(len(chosen)) for name in [head] + [n for n in names if n != head]]
     jobs += [(control_job, k, label) for k in range(len(chosen)) for label in (extra if causal else {})]
     done = run_jobs(jobs, workers)
     results = []
