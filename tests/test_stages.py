@@ -124,4 +124,5 @@ def test_the_first_look_comes_first_even_on_one_worker(scene_photo, make_tiny_mo
                   randomise="none", draws=1, causal=False, workers=1,
                   progress=lambda e: log.append((e.stage, e.model)), preview=lambda look: log.append("look"))
     per_window = [entry for entry in log if entry == "look" or entry[0] in ("ensemble", "latent", "clues")]
+    per_window = [e for k, e in enumerate(per_window) if k == 0 or e != per_window[k - 1]]  # one per stage
     assert per_window[:2] == [("ensemble", "tiny-jpeg"), "look"]
