@@ -4,8 +4,9 @@ A module fixture starts ``liif-explain app --no-browser --port P`` on a free por
 inherited by the preheated kernel: one block, few steps) and opens one Chromium page on it, recording every request.
 The tests, in order:
 
-* a JPEG uploaded with the upload button is explained: the progress line names stages, a second click says the page
-  is busy, the answer's pictures and plain paragraph arrive without leaving the page;
+* a JPEG uploaded with the upload button is explained: its first look (window 1's crops) comes while it computes,
+  the progress line names stages, a second click says the page is busy, the answer's pictures and plain paragraph
+  arrive without leaving the page;
 * the report's ZIP downloads, named after the photo, and holds report.json (read here), index.html and the PNGs;
 * a broken file (uploaded, then dropped on the drop zone) gets one plain line naming it, and the page stays usable;
 * the explore section's causal view answers its first action, a click on the photo;
@@ -184,6 +185,8 @@ def test_an_uploaded_jpeg_gets_its_answer_with_pictures(app, browser_page, tmp_p
                            ".includes('my_coffee.jpg: a baseline')",
                            timeout=30_000)
     page.click(".liif-page-explain")
+    # pictures first: window 1's crops while the explanation goes on (the answer replaces them)
+    page.wait_for_selector(".liif-page-first-look", timeout=120_000)
     page.wait_for_function("/ · |%/.test(document.querySelector('.liif-page-progress').innerText)", timeout=60_000)
     page.click(".liif-page-explain")  # a second click while it computes
     page.wait_for_function("document.querySelector('.liif-page-busyline').innerText.includes('Busy')",
