@@ -7,6 +7,8 @@ Runs all cells of notebook 01 in quick mode (the JupyterLab server, page helpers
   must pick another output pixel (its row / col sliders follow) and redraw the linked figure;
 * one press of a question's Reveal button must show the measured answer;
 * no cell errs, no widget fails to display, and the page logs no JavaScript error.
+* the headless quick run's checks hold (``notebook_checks.quick_run_problems``): tests/test_notebooks.py skips its
+  own quick run of notebook 01 where this test runs.
 
 Screenshots go to ``$EXPLAIN_BROWSER_SCREENSHOTS`` (default ``out/browser-test``) when a check fails, and always
 when that variable is set.
