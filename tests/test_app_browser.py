@@ -42,9 +42,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 ANSWER_TIMEOUT_MS = 420_000  # quick mode: 40–90 s here on a busy 2-core machine
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
-# the tests share one page and its answer (module fixtures) and run in order: one xdist group, which `make test`
-# (--dist loadgroup) keeps on one worker in file order
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("app-page")]
+# the tests share one page and its answer (module fixtures): make test keeps a file on one worker (--dist loadfile)
+pytestmark = [pytest.mark.browser]
 
 
 def _missing() -> str | None:

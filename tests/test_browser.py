@@ -1,9 +1,9 @@
 """The notebooks as users run them: JupyterLab 4 in a real browser (Chromium, driven by Playwright).
 
-One test per notebook (00, 02–05 and 08, quick mode). A module fixture starts JupyterLab on a free localhost port
-(no token, autosave and news checks off, the app exposed to the page as ``window.jupyterapp``) and Chromium, once
-per xdist worker; each test opens its notebook in a new page with a fresh workspace (``?reset``), runs all cells
-through the Run menu and checks that
+One test per notebook (00, 03 and 04 here; 02, 05 and 08 in tests/test_browser_more.py; quick mode). A module
+fixture starts JupyterLab on a free localhost port (no token, autosave and news checks off, the app exposed to the
+page as ``window.jupyterapp``) and Chromium, once per file; each test opens its notebook in a new page with a fresh
+workspace (``?reset``), runs all cells through the Run menu and checks that
 
 * every cell ran without an error output, and no widget shows "Error displaying widget";
 * the headless quick run's checks hold on the cells' outputs (``notebook_checks.quick_run_problems``: QUICK MODE,
@@ -288,16 +288,16 @@ def _check_first_click(page, view, what: str, shot: Path, problems: list[str], s
         view.screenshot(path=str(shot))
 
 
-# Two xdist groups of about equal Run All time (`make test` runs --dist loadgroup): each keeps its notebooks on one
-# worker with one JupyterLab and one Chromium (the module fixture), and the two groups can run side by side.
-GROUPS = {"00": "jupyterlab-a", "03": "jupyterlab-a", "04": "jupyterlab-a",
-          "02": "jupyterlab-b", "05": "jupyterlab-b", "08": "jupyterlab-b"}
+# `make test` keeps each file on one worker (--dist loadfile): the notebooks are split over this file and
+# tests/test_browser_more.py, of about equal Run All time, so that the two halves can run side by side.
+HERE = ("00", "03", "04")
 
 
 @pytest.fixture(scope="module")
 def lab_browser(tmp_path_factory):
-    """(JupyterLab serving copies of the notebooks under test, Chromium, the state folder), for this module's
-    tests on one worker; skips, saying why, where something is missing."""
+    """(JupyterLab serving copies of the notebooks under test, Chromium, the state folder), for the tests of one
+    module (this one, or tests/test_browser_more.py which imports it); skips, saying why, where something is
+    missing."""
     reason = _missing()
     if reason:
         pytest.skip(reason)
@@ -317,9 +317,8 @@ def lab_browser(tmp_path_factory):
         lab.stop()
 
 
-@pytest.mark.parametrize("number", [pytest.param(n, marks=pytest.mark.xdist_group(GROUPS[n]))
-                                    for n in BROWSER_NOTEBOOKS])
-def test_notebook_in_jupyterlab(number, lab_browser):
+def check_notebook_in_jupyterlab(number: str, lab_browser) -> None:
+    """Run All of notebook ``number`` in a new page of ``lab_browser``, then the checks of the module docstring."""
     lab, browser, state = lab_browser
     (path,) = NOTEBOOKS.glob(f"{number}_*.ipynb")
     name = path.name
@@ -344,3 +343,8 @@ def test_notebook_in_jupyterlab(number, lab_browser):
     if timing:
         print(f"browser test of {number}: Run All {timing['run_s']:.0f} s ({timing.get('views', '?')} views)")
     assert not problems, "\n".join(problems) + f"\n(screenshots in {shots}, server log {state / 'jupyterlab.log'})"
+
+
+@pytest.mark.parametrize("number", HERE)
+def test_notebook_in_jupyterlab(number, lab_browser):
+    check_notebook_in_jupyterlab(number, lab_browser)

@@ -199,11 +199,6 @@ def test_bad_command_lines_exit_2_before_any_cluster(corpus, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------- on a LocalCluster
-# The tests that use the embedded run's rows or the shared scheduler: one xdist group, so that `make test`
-# (--dist loadgroup) runs them on one worker, where the embedded run and the scheduler start once.
-DASK_GROUP = "corpus-dask"
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -254,7 +249,6 @@ def embedded(corpus, tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(DASK_GROUP)
 def test_embedded_cluster_rows_killed_worker_and_bad_file(embedded, corpus, dask_scheduler, capsys):
     status, out, df = embedded
     assert status == 1  # the corrupt file failed, the others did not
@@ -326,7 +320,6 @@ def test_interrupt_then_rerun_loses_and_duplicates_nothing(corpus, tmp_path, how
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(DASK_GROUP)
 def test_external_scheduler_gives_the_same_rows(embedded, corpus, dask_scheduler, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["explain", str(corpus / "photos"), "--out", str(out), "--models", str(corpus / "tiny.pt"),
@@ -343,7 +336,6 @@ def test_external_scheduler_gives_the_same_rows(embedded, corpus, dask_scheduler
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(DASK_GROUP)
 def test_codec_study_per_image_on_dask_matches_the_serial_study(corpus, dask_scheduler, tmp_path, capsys):
     """`liif-explain codecs --images DIR` on the shared scheduler: one task per image; the study's tables equal the
     serial study's on the same images; a corrupt file is an error row (exit 1); a rerun skips what is done."""
