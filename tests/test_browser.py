@@ -188,6 +188,15 @@ def _title(view) -> str:
     return view.locator(".widget-html b").first.inner_text().strip()
 
 
+def new_page(browser):
+    """A new page of the tests' size, and the list its JavaScript console errors and uncaught exceptions go to."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+    return page, console
+
+
 def _run_notebook_in_lab(page, lab: Lab, name: str, shots: Path, problems: list[str]) -> dict:
     page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=120_000)
@@ -327,10 +336,7 @@ def check_notebook_in_jupyterlab(number: str, lab_browser) -> None:
     shots.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     timing = {}
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    console: list[str] = []
-    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+    page, console = new_page(browser)
     try:
         timing = _run_notebook_in_lab(page, lab, name, shots, problems)
         timing["views"] = _check_views(page, name, shots, problems, save)

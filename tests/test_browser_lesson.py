@@ -34,6 +34,7 @@ from test_browser import (
     _readouts,
     _run_notebook_in_lab,
     _wait_for,
+    new_page,
 )
 
 from explain.notebook_cli import inject_parameters
@@ -113,10 +114,7 @@ def test_lesson_in_jupyterlab(tmp_path):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                console: list[str] = []
-                page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+                page, console = new_page(browser)
                 try:
                     timing = _run_notebook_in_lab(page, lab, name, shots, problems)
                     _click_cursor(page, problems, shots, save)
