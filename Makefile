@@ -28,7 +28,7 @@ demo: venv
 
 test: venv app-deps
 	$(VENV)/bin/ruff check explain tests benchmarks notebooks
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 lab: venv
 	$(PY) -m pip install --quiet -e ".[dev,lab]"

@@ -104,7 +104,7 @@ def settings(quick: bool | None = None, **parameters) -> NotebookSettings:
     if "image" in parameters:
         parameters["image"] = os.fspath(parameters["image"])
     if quick:
-        base = NotebookSettings(quick=True, lr_crop=64, steps=4, qualities=(10, 50, 90), rd_bpps=(1.5, 3.0),
+        base = NotebookSettings(quick=True, lr_crop=64, steps=4, qualities=(10, 90), rd_bpps=(1.5, 3.0),
                                 rd_codecs=("jpeg", "webp"), rd_region=128)
     else:
         base = NotebookSettings(quick=False)

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -56,11 +56,13 @@ from explain.figures.studies import plot_region_coding
 from explain.studies import region_coding as rc
 from explain.studies._common import load_hr
 
-hr = load_hr(image, S.scale, crop=256 if S.quick else None)
+# quick: a 128-px HR crop (a 64-px LR image, 16 MCUs), at 2 bpp so that a two-quality code fits its headers
+hr = load_hr(image, S.scale, crop=128 if S.quick else None)
 name = Path(image).stem if Path(image).is_file() else image
-region = rc.region_coding(hr, S.scale, models, target_bpp=1.0 if S.quick else 0.6, region="attribution",
+target_bpp = 2.0 if S.quick else 0.6
+region = rc.region_coding(hr, S.scale, models, target_bpp=target_bpp, region="attribution",
                           area=0.25, attribution_model=models[focus], name=name)
-study = rc.RegionStudy([region], {"scale": S.scale, "target_bpp": 1.0 if S.quick else 0.6})
+study = rc.RegionStudy([region], {"scale": S.scale, "target_bpp": target_bpp})
 display(Markdown(rc.render_markdown(study)))
 display(plot_region_coding(region))
 
@@ -72,12 +74,16 @@ display(plot_region_coding(region))
 # represent where it sits in the JPEG grid. Your image comes first in the image list (a training image).
 
 # %%
+from explain.codecs import available_codecs
 from explain.figures.studies import plot_probe_accuracies
 from explain.studies import latent_information as li
 
-images = [image] + [n for n in explain.DEFAULT_IMAGES if n != image][: 2 if S.quick else None]
+# quick: 2 images (the second is the test image), 2 codecs (JPEG and the next one Pillow has), 3 JPEG quality bins
+images = [image] + [n for n in explain.DEFAULT_IMAGES if n != image][: 1 if S.quick else None]
 info = li.latent_information(models, images=images, scale=S.scale,
                              crop=192 if S.quick else 256, per_image=128 if S.quick else 1024,
+                             codecs=available_codecs()[:2] if S.quick else None,
+                             quality_bins=(10, 50, 90) if S.quick else li.DEFAULT_QUALITY_BINS,
                              steps=40 if S.quick else 300, probe_steps=20 if S.quick else 100,
                              progress=False)
 display(Markdown(li.render_markdown(info)))

@@ -1,5 +1,6 @@
 """What a notebook's quick run must show, checked the same way on a headless run (tests/test_notebooks.py) and on a
-Run All in JupyterLab (tests/test_browser.py, which then stands in for the headless run of its notebooks)."""
+Run All in JupyterLab (tests/test_browser.py and, for notebook 01, tests/test_browser_lesson.py, which then stand in
+for the headless run of their notebooks)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The notebooks as users run them: JupyterLab 4 in a real browser (Chromium, driven by Playwright).
 
-For notebooks 00, 02–05 and 08 (quick mode) this starts JupyterLab on a free localhost port (no token, autosave and
-news checks off, a fresh workspace per notebook via ``?reset``, the app exposed to the page as
-``window.jupyterapp``), runs all cells through the Run menu and checks that
+One test per notebook (00, 03 and 04 here; 02, 05 and 08 in tests/test_browser_more.py; quick mode). A module
+fixture starts JupyterLab on a free localhost port (no token, autosave and news checks off, the app exposed to the
+page as ``window.jupyterapp``) and Chromium, once per file; each test opens its notebook in a new page with a fresh
+workspace (``?reset``), runs all cells through the Run menu and checks that
 
 * every cell ran without an error output, and no widget shows "Error displaying widget";
 * the headless quick run's checks hold on the cells' outputs (``notebook_checks.quick_run_problems``: QUICK MODE,
@@ -187,6 +188,15 @@ def _title(view) -> str:
     return view.locator(".widget-html b").first.inner_text().strip()
 
 
+def new_page(browser):
+    """A new page of the tests' size, and the list its JavaScript console errors and uncaught exceptions go to."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+    return page, console
+
+
 def _run_notebook_in_lab(page, lab: Lab, name: str, shots: Path, problems: list[str]) -> dict:
     page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=120_000)
@@ -287,45 +297,60 @@ def _check_first_click(page, view, what: str, shot: Path, problems: list[str], s
         view.screenshot(path=str(shot))
 
 
-def test_notebooks_in_jupyterlab(tmp_path):
+# `make test` keeps each file on one worker (--dist loadfile): the notebooks are split over this file and
+# tests/test_browser_more.py, of about equal Run All time, so that the two halves can run side by side.
+HERE = ("00", "03", "04")
+
+
+@pytest.fixture(scope="module")
+def lab_browser(tmp_path_factory):
+    """(JupyterLab serving copies of the notebooks under test, Chromium, the state folder), for the tests of one
+    module (this one, or tests/test_browser_more.py which imports it); skips, saying why, where something is
+    missing."""
     reason = _missing()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    save = bool(os.environ.get("EXPLAIN_BROWSER_SCREENSHOTS"))
-    shots = Path(os.environ.get("EXPLAIN_BROWSER_SCREENSHOTS") or ROOT / "out" / "browser-test")
-    shots.mkdir(parents=True, exist_ok=True)
-    root, state = tmp_path / "root", tmp_path / "state"
-    root.mkdir()
-    names = _prepare(root)
-    problems: list[str] = []
-    timings = {}
-    started = time.monotonic()
+    root, state = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-state")
+    _prepare(root)
     lab = Lab(root, state)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                for name in names:
-                    page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                    console: list[str] = []
-                    page.on("console", lambda m, c=console: c.append(m.text) if m.type == "error" else None)
-                    page.on("pageerror", lambda e, c=console: c.append(f"uncaught: {e}"))
-                    before = len(problems)
-                    try:
-                        timings[name] = _run_notebook_in_lab(page, lab, name, shots, problems)
-                        timings[name]["views"] = _check_views(page, name, shots, problems, save)
-                    except Exception as exc:  # a timeout or a missing element: record it, keep the screenshot
-                        problems.append(f"{name}: {type(exc).__name__}: {exc}")
-                    problems += [f"{name}: JS console error: {text}" for text in console]
-                    if save or len(problems) > before:
-                        page.screenshot(path=str(shots / f"{Path(name).stem}.png"), full_page=True)
-                    page.close()
+                yield lab, browser, state
             finally:
                 browser.close()
     finally:
         lab.stop()
-    print(f"browser test: {time.monotonic() - started:.0f} s in all; "
-          + ", ".join(f"{n[:2]} {t['run_s']:.0f} s ({t.get('views', '?')} views)" for n, t in timings.items()))
+
+
+def check_notebook_in_jupyterlab(number: str, lab_browser) -> None:
+    """Run All of notebook ``number`` in a new page of ``lab_browser``, then the checks of the module docstring."""
+    lab, browser, state = lab_browser
+    (path,) = NOTEBOOKS.glob(f"{number}_*.ipynb")
+    name = path.name
+    save = bool(os.environ.get("EXPLAIN_BROWSER_SCREENSHOTS"))
+    shots = Path(os.environ.get("EXPLAIN_BROWSER_SCREENSHOTS") or ROOT / "out" / "browser-test")
+    shots.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    timing = {}
+    page, console = new_page(browser)
+    try:
+        timing = _run_notebook_in_lab(page, lab, name, shots, problems)
+        timing["views"] = _check_views(page, name, shots, problems, save)
+    except Exception as exc:  # a timeout or a missing element: record it, keep the screenshot
+        problems.append(f"{name}: {type(exc).__name__}: {exc}")
+    problems += [f"{name}: JS console error: {text}" for text in console]
+    if save or problems:
+        page.screenshot(path=str(shots / f"{path.stem}.png"), full_page=True)
+    page.close()
+    if timing:
+        print(f"browser test of {number}: Run All {timing['run_s']:.0f} s ({timing.get('views', '?')} views)")
     assert not problems, "\n".join(problems) + f"\n(screenshots in {shots}, server log {state / 'jupyterlab.log'})"
+
+
+@pytest.mark.parametrize("number", HERE)
+def test_notebook_in_jupyterlab(number, lab_browser):
+    check_notebook_in_jupyterlab(number, lab_browser)

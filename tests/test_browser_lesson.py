@@ -7,6 +7,8 @@ Runs all cells of notebook 01 in quick mode (the JupyterLab server, page helpers
   must pick another output pixel (its row / col sliders follow) and redraw the linked figure;
 * one press of a question's Reveal button must show the measured answer;
 * no cell errs, no widget fails to display, and the page logs no JavaScript error.
+* the headless quick run's checks hold (``notebook_checks.quick_run_problems``): tests/test_notebooks.py skips its
+  own quick run of notebook 01 where this test runs.
 
 Screenshots go to ``$EXPLAIN_BROWSER_SCREENSHOTS`` (default ``out/browser-test``) when a check fails, and always
 when that variable is set.
@@ -32,6 +34,7 @@ from test_browser import (
     _readouts,
     _run_notebook_in_lab,
     _wait_for,
+    new_page,
 )
 
 from explain.notebook_cli import inject_parameters
@@ -111,10 +114,7 @@ def test_lesson_in_jupyterlab(tmp_path):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                console: list[str] = []
-                page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+                page, console = new_page(browser)
                 try:
                     timing = _run_notebook_in_lab(page, lab, name, shots, problems)
                     _click_cursor(page, problems, shots, save)

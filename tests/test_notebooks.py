@@ -12,6 +12,7 @@ from notebook_checks import quick_run_problems, summarise
 from PIL import Image
 from test_browser import BROWSER_NOTEBOOKS
 from test_browser import _missing as browser_missing
+from test_browser_lesson import LESSON
 
 import explain
 import explain.notebooks
@@ -336,9 +337,9 @@ def test_notebook_runs_in_quick_mode(name, tmp_path):
     One torch thread per kernel: the test suite shares the machine with other work, and OpenMP threads
     oversubscribing busy cores make attribution several times slower.
     """
-    if name[:2] in BROWSER_NOTEBOOKS and browser_missing() is None:
-        pytest.skip("run in quick mode and checked the same way (notebook_checks) by tests/test_browser.py's Run All "
-                    "in JupyterLab")
+    if (name[:2] in BROWSER_NOTEBOOKS or name == LESSON) and browser_missing() is None:
+        pytest.skip("run in quick mode and checked the same way (notebook_checks) by a Run All in JupyterLab "
+                    "(tests/test_browser.py, tests/test_browser_lesson.py)")
     nb = _run_with(name, tmp_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
