@@ -388,3 +388,31 @@ def test_one_photo_runs_as_before_without_dask(corpus, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "one" / "index.html").is_file() and (tmp_path / "one" / "report.json").is_file()
     assert not (tmp_path / "one" / "rows").exists() and "report:" in done.stdout
+
+
+def test_a_lost_schedulers_heartbeat_traceback_stays_off_the_terminal(caplog):
+    """Stopping a run can close the scheduler before a worker's last heartbeat; the embedded workers drop that one
+    record (its traceback reached the terminal after SIGTERM), and nothing else."""
+    import logging
+    import signal
+
+    import torch
+
+    from explain.corpus.cluster import LostSchedulerFilter, _worker_plugin
+
+    logger = logging.getLogger("distributed.worker")
+    before, sigint, threads = list(logger.filters), signal.getsignal(signal.SIGINT), torch.get_num_threads()
+    try:
+        _worker_plugin().setup(worker=None)  # what each worker process runs (it also ignores Ctrl-C, one thread)
+        assert any(isinstance(f, LostSchedulerFilter) for f in logger.filters)
+        with caplog.at_level(logging.ERROR, logger="distributed.worker"):
+            try:
+                raise OSError("stream closed")
+            except OSError:
+                logger.exception("Failed to communicate with scheduler during heartbeat.")
+                logger.exception("Something else failed.")
+        assert [r.getMessage() for r in caplog.records] == ["Something else failed."]
+    finally:
+        logger.filters[:] = before
+        signal.signal(signal.SIGINT, sigint)
+        torch.set_num_threads(threads)

@@ -37,9 +37,19 @@ class Cluster:
                 pass
 
 
+class LostSchedulerFilter(logging.Filter):
+    """Drops a worker's "Failed to communicate with scheduler during heartbeat" record (logged with its traceback):
+    when a run is stopped (Ctrl-C, SIGTERM) the scheduler may close before the worker's last heartbeat, and the
+    driver, which closes them, has already said what happened. Every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "during heartbeat" not in record.getMessage()
+
+
 def _worker_plugin():
     """A WorkerPlugin for the embedded cluster's workers: they ignore Ctrl-C (the terminal sends it to the whole
-    process group; the driver then cancels the tasks and closes the cluster itself) and run torch on one thread."""
+    process group; the driver then cancels the tasks and closes the cluster itself), run torch on one thread, and
+    keep a lost scheduler's heartbeat traceback off the terminal (:class:`LostSchedulerFilter`)."""
     from distributed.diagnostics.plugin import WorkerPlugin
 
     class EmbeddedWorker(WorkerPlugin):
@@ -55,6 +65,7 @@ def _worker_plugin():
             import torch
 
             torch.set_num_threads(1)
+            logging.getLogger("distributed.worker").addFilter(LostSchedulerFilter())
 
     return EmbeddedWorker()
 
