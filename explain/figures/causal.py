@@ -20,11 +20,14 @@ from .layout import (
     FigureMismatch,
     axes_at,
     colorbar_beside,
+    contrast_stretch,
     fix_axis_labels,
     keep_for_refill,
     legend_below,
     new_figure,
     refill_state,
+    stretch_words,
+    stretched,
     title_at_top,
 )
 
@@ -34,32 +37,6 @@ def _figure_words(c) -> tuple[str, float]:
     if c.has_original:
         return "dB lost (PSNR-Y of the block's\noutput, before − after)", 1.0
     return "relative change of the block's\noutput ‖y′ − y‖ / ‖y‖ (%)", 100.0
-
-
-def contrast_stretch(*images, low: float = 1.0, high: float = 99.0) -> tuple[float, float]:
-    """(lo, hi): the ``low``-th and ``high``-th percentiles of all values of ``images`` (arrays in [0, 1]), the
-    one linear stretch that shows them side by side (lo → black, hi → white). A flat set gives (0, 1)."""
-    values = np.concatenate([np.asarray(im, dtype=np.float64).ravel() for im in images if im is not None])
-    values = values[np.isfinite(values)]
-    if not values.size:
-        return 0.0, 1.0
-    lo, hi = (float(v) for v in np.percentile(values, [low, high]))
-    if hi - lo < 1e-3:
-        return 0.0, 1.0
-    return lo, hi
-
-
-def stretched(img, lo: float, hi: float) -> np.ndarray:
-    """``img`` with the stretch (lo, hi) applied: (img − lo) / (hi − lo), clipped to [0, 1]."""
-    return np.clip((np.asarray(img, dtype=np.float32) - lo) / (hi - lo), 0, 1)
-
-
-def stretch_words(lo: float, hi: float, what: str = "the crops", basis: str = "all of them") -> str:
-    """The note stating a stretch in words (intensities in [0, 1] units); ``basis``: whose percentiles set it."""
-    if (lo, hi) == (0.0, 1.0):
-        return f"{what} shown as they are (intensity 0–1)"
-    return (f"{what} shown with one contrast stretch: intensity {lo:.2f} → black, {hi:.2f} → white "
-            f"(1st–99th percentile of {basis})")
 
 
 def _causal_panels(c) -> list:

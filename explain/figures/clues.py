@@ -15,7 +15,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..probes.frequency import BLOCK, COMPONENTS
-from .causal import contrast_stretch, stretch_words, stretched
 from .layout import (
     BAR,
     BAR_PAD,
@@ -26,12 +25,15 @@ from .layout import (
     TITLE2,
     axes_at,
     colorbar_beside,
+    contrast_stretch,
     fix_axis_labels,
     keep_for_refill,
     legend_below,
     move_colorbar,
     new_figure,
     refill_state,
+    stretch_words,
+    stretched,
     title_at_top,
 )
 

@@ -3,11 +3,13 @@
 A constrained layout measures every tick label and title at each drawing (a third of the cost of writing a report's
 PNGs); these helpers place the axes once, from sizes chosen for the text they hold. Positions are inches from the
 figure's lower-left corner; a figure keeps its size, so a panel is where it was put whatever the data.
+Also the one contrast stretch that shows dark crops side by side (:func:`contrast_stretch`).
 """
 
 from __future__ import annotations
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.figure import Figure
 
 # Room for the text around a panel at the figures' font sizes (inches): y tick labels + y label on the left,
@@ -137,3 +139,30 @@ def refill_state(fig: Figure, kind: str, layout) -> dict:
     if st is None or st["kind"] != kind or st["layout"] != layout:
         raise FigureMismatch(f"this figure cannot show a {kind} figure laid out as {layout!r}")
     return st
+
+
+# ------------------------------------------------------------------ showing dark crops
+def contrast_stretch(*images, low: float = 1.0, high: float = 99.0) -> tuple[float, float]:
+    """(lo, hi): the ``low``-th and ``high``-th percentiles of all values of ``images`` (arrays in [0, 1]), the
+    one linear stretch that shows them side by side (lo → black, hi → white). A flat set gives (0, 1)."""
+    values = np.concatenate([np.asarray(im, dtype=np.float64).ravel() for im in images if im is not None])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 1.0
+    lo, hi = (float(v) for v in np.percentile(values, [low, high]))
+    if hi - lo < 1e-3:
+        return 0.0, 1.0
+    return lo, hi
+
+
+def stretched(img, lo: float, hi: float) -> np.ndarray:
+    """``img`` with the stretch (lo, hi) applied: (img − lo) / (hi − lo), clipped to [0, 1]."""
+    return np.clip((np.asarray(img, dtype=np.float32) - lo) / (hi - lo), 0, 1)
+
+
+def stretch_words(lo: float, hi: float, what: str = "the crops", basis: str = "all of them") -> str:
+    """The note stating a stretch in words (intensities in [0, 1] units); ``basis``: whose percentiles set it."""
+    if (lo, hi) == (0.0, 1.0):
+        return f"{what} shown as they are (intensity 0–1)"
+    return (f"{what} shown with one contrast stretch: intensity {lo:.2f} → black, {hi:.2f} → white "
+            f"(1st–99th percentile of {basis})")

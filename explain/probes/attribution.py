@@ -181,31 +181,40 @@ class ShrinkingObjective(nn.Module):
 
     def _conv(self, conv: nn.Conv2d, t: torch.Tensor, depth: int) -> torch.Tensor:
         """3×3 convolution of ``t`` on regions[depth] → its output on regions[depth + 1]."""
-        (r0, r1), (c0, c1) = self.regions[depth]
-        h, w = self.plan.lr_size
-        top, bottom, left, right = int(r0 == 0), int(r1 == h), int(c0 == 0), int(c1 == w)
-        if top or bottom or left or right:
-            t = F.pad(t, (left, right, top, bottom))
-        out = F.conv2d(t, conv.weight, conv.bias)
-        got = ((r0 + 1 - top, r1 - 1 + bottom), (c0 + 1 - left, c1 - 1 + right))
+        out, got = border_padded_conv(conv, t, self.regions[depth], self.plan.lr_size)
         return _sub(out, got, self.regions[depth + 1])
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Encoder features (B, C, lh, lw) on ``latent_box`` from LR crops (B, 3, hc, wc) on ``plan.box``."""
+    def features(self, x: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
+        """Encoder features (B, C, lh, lw) on ``latent_box`` from LR crops (B, 3, hc, wc) on ``plan.box``.
+
+        keep: a dict that receives every layer's activations, each on its region (``regions[depth]``): "image"
+              (depth 0), "head" (1), "stream" (the residual stream entering each block and leaving the last, depths
+              1, 3, …), "mid" (each block's ReLU output, depths 2, 4, …) and "features"
+              (:class:`explain.probes.edited_forward.EditedForward` recomputes edited crops from them).
+        """
         if x.ndim != 4 or tuple(x.shape[-2:]) != self.plan.crop_shape:
             raise ValueError(f"expected crops (B, 3, {self.plan.crop_shape[0]}, {self.plan.crop_shape[1]}), "
                              f"got {tuple(x.shape)}")
         enc, reg = self.model.encoder, self.regions
         image = _sub((x - 0.5) / 0.5, self.plan.box, reg[0])
         head = self._conv(enc.head[0], image, 0)
+        if keep is not None:
+            keep.update(image=image, head=head, mid=[], stream=[head])
         t, depth = head, 1
         for block in enc.body[:-1]:
             y = torch.relu(self._conv(block.body[0], t, depth))
+            if keep is not None:
+                keep["mid"].append(y)
             y = self._conv(block.body[2], y, depth + 1)
             t = _sub(t, reg[depth], reg[depth + 2]) + y * block.res_scale
+            if keep is not None:
+                keep["stream"].append(t)
             depth += 2
         body = self._conv(enc.body[-1], t, depth)
-        return _sub(head, reg[1], reg[-1]) + body
+        feats = _sub(head, reg[1], reg[-1]) + body
+        if keep is not None:
+            keep["features"] = feats
+        return feats
 
     def region(self, x: torch.Tensor) -> torch.Tensor:
         """The SR output over the planned region: (B, rh, rw, 3)."""
@@ -228,6 +237,18 @@ class ShrinkingObjective(nn.Module):
             raise ValueError(f"the target must return one value per image (B,) = ({x.shape[0]},), "
                              f"got shape {tuple(value.shape)}")
         return value
+
+
+def border_padded_conv(conv: nn.Conv2d, t: torch.Tensor, box, size) -> tuple[torch.Tensor, tuple]:
+    """A 3×3 convolution of ``t`` (…, C, h, w), which covers the LR box ``box`` of an image of ``size`` (h, w), as
+    the whole image computes it: zero padding only on the sides of ``box`` that are the image's own border, a valid
+    convolution elsewhere. Returns (output, the box it covers: ``box`` shrunk by one pixel on its inner sides)."""
+    (r0, r1), (c0, c1) = box
+    h, w = size
+    top, bottom, left, right = int(r0 == 0), int(r1 == h), int(c0 == 0), int(c1 == w)
+    if top or bottom or left or right:
+        t = F.pad(t, (left, right, top, bottom))
+    return F.conv2d(t, conv.weight, conv.bias), ((r0 + 1 - top, r1 - 1 + bottom), (c0 + 1 - left, c1 - 1 + right))
 
 
 def shrinking_supported(model) -> bool:

@@ -16,9 +16,8 @@ Boxes are LR pixel boxes ((r0, r1), (c0, c1)), half-open, in the coordinates of 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
-from .attribution import ShrinkingObjective, _sub
+from .attribution import ShrinkingObjective, _sub, border_padded_conv
 from .locality import grow_box
 
 Box = tuple[tuple[int, int], tuple[int, int]]
@@ -67,23 +66,10 @@ class EditedForward:
 
     # -- the base crop, every layer kept --------------------------------------------------------------------
     def _keep_base(self) -> None:
-        obj, reg = self.obj, self.obj.regions
-        enc = obj.model.encoder
         x = self.base[None]
-        image = _sub((x - 0.5) / 0.5, obj.plan.box, reg[0])
-        head = obj._conv(enc.head[0], image, 0)
-        self.kept = {"image": image, "head": head, "mid": [], "stream": [head]}
-        t, depth = head, 1
-        for block in enc.body[:-1]:
-            y = torch.relu(obj._conv(block.body[0], t, depth))
-            self.kept["mid"].append(y)
-            y = obj._conv(block.body[2], y, depth + 1)
-            t = _sub(t, reg[depth], reg[depth + 2]) + y * block.res_scale
-            self.kept["stream"].append(t)
-            depth += 2
-        body = obj._conv(enc.body[-1], t, depth)
-        self.kept["features"] = _sub(head, reg[1], reg[-1]) + body
-        self.base_region = obj.decode(x, self.kept["features"])[0]
+        self.kept = {}
+        self.obj.features(x, keep=self.kept)
+        self.base_region = self.obj.decode(x, self.kept["features"])[0]
 
     # -- one layer on the changed box only --------------------------------------------------------------------
     def _patched(self, kept: torch.Tensor, depth: int, part: _Part, want: Box) -> torch.Tensor:
@@ -97,53 +83,38 @@ class EditedForward:
     def _conv(self, conv, kept: torch.Tensor, depth: int, part: _Part) -> _Part | None:
         """The 3×3 convolution from ``depth`` to ``depth + 1`` where its input changed (``part``); None when the
         change has left the region depth + 1 must deliver."""
-        h, w = self.size
         out_box = intersect(grow_box(part.box, 1, self.size), self.obj.regions[depth + 1])
         if out_box is None:
             return None
         need = grow_box(out_box, 1, self.size)  # inside regions[depth] (regions grow by one pixel per depth)
-        t = self._patched(kept, depth, part, need)
-        (r0, r1), (c0, c1) = out_box
-        top, bottom, left, right = int(r0 == 0), int(r1 == h), int(c0 == 0), int(c1 == w)
-        if top or bottom or left or right:  # zero padding only on the image's own border, as the whole image pads
-            t = F.pad(t, (left, right, top, bottom))
-        return _Part(F.conv2d(t, conv.weight, conv.bias), out_box)
+        out, got = border_padded_conv(conv, self._patched(kept, depth, part, need), need, self.size)
+        return _Part(out, got)  # got == out_box: need is out_box grown by one pixel, clipped to the image
 
     def features(self, crops: torch.Tensor, box: Box | None) -> torch.Tensor:
         """Latent codes (B, C, lh, lw) on the latent box of ``crops`` (B, 3, hc, wc) that equal the base outside
         ``box`` (LR image coordinates; None: they equal the base)."""
         obj, reg, kept = self.obj, self.obj.regions, self.kept
-        b = crops.shape[0]
-        feats = kept["features"].expand(b, -1, -1, -1)
+        out = kept["features"].expand(crops.shape[0], -1, -1, -1).clone()
         change = None if box is None else intersect(box, reg[0])
         if change is None:
-            return feats.clone()
-        image = _Part(_sub((crops - 0.5) / 0.5, obj.plan.box, change), change)
+            return out
         enc = obj.model.encoder
-        head = self._conv(enc.head[0], kept["image"], 0, image)
+        # each step returns None once the change can no longer reach the latent codes: they are then the base's
+        head = self._conv(enc.head[0], kept["image"], 0, _Part(_sub((crops - 0.5) / 0.5, obj.plan.box, change), change))
         t, depth = head, 1
         for k, block in enumerate(enc.body[:-1]):
-            if t is None:
-                break
-            y = self._conv(block.body[0], kept["stream"][k], depth, t)
+            y = None if t is None else self._conv(block.body[0], kept["stream"][k], depth, t)
             if y is None:
-                t = None
-                break
+                return out
             y.values = torch.relu(y.values)
             y = self._conv(block.body[2], kept["mid"][k], depth + 1, y)
             if y is None:
-                t = None
-                break
-            stream = self._patched(kept["stream"][k], depth, t, y.box)
-            t = _Part(stream + y.values * block.res_scale, y.box)
+                return out
+            t = _Part(self._patched(kept["stream"][k], depth, t, y.box) + y.values * block.res_scale, y.box)
             depth += 2
         body = None if t is None else self._conv(enc.body[-1], kept["stream"][-1], depth, t)
-        out = feats.clone()
         if body is not None:
-            region = body.box
-            head_here = self._patched(kept["head"], 1, head, region) if head is not None else \
-                _sub(kept["head"], reg[1], region).expand(b, -1, -1, -1)
-            _sub(out, reg[-1], region).copy_(head_here + body.values)
+            _sub(out, reg[-1], body.box).copy_(self._patched(kept["head"], 1, head, body.box) + body.values)
         return out
 
     def region(self, crops: torch.Tensor, box: Box | None) -> torch.Tensor:

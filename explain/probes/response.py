@@ -232,4 +232,3 @@ def cell_response(model, lr, coord, *, scales=None, cells=None, units: str = "li
         cells=c.astype(np.float32), scales=(2.0 / (np.asarray(lr_size) * c)).astype(np.float32), rgb=q.output,
         predictions=q.predictions, weights=q.weights[0], codes=q.codes[0],
     )
-

@@ -509,6 +509,9 @@ def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps
     # the weight-randomised copies, made up front (seeded) so that the jobs below share nothing they change
     randomised = {name: randomised_copy(found[name], seed) for k in range(len(chosen)) for name in names
                   if randomised_here(k, name)}
+    # each window's blocky input and bicubic crops, made once for the first look and the report
+    plain_crops = [{"input (nearest)": _nearest_crop(image, c[0], out_size),
+                    "bicubic": bicubic_window(image, c[0], out_size)} for c in chosen]
 
     def model_job(k: int, name: str) -> dict:
         """The four per-window stages of one explained model on window k (the window rebuilt first)."""
@@ -518,8 +521,7 @@ def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps
             got["ensemble"], got["sr"], spread = ensemble_summary(model, image, win, out_size, phase)
         if preview is not None and name == head:
             preview(FirstLook(k + 1, len(chosen), win, chosen[k][2], phase, head,
-                              {"input (nearest)": _nearest_crop(image, win, out_size),
-                               "bicubic": bicubic_window(image, win, out_size), head: got["sr"]}))
+                              {**plain_crops[k], head: got["sr"]}))
         with clock.stage("latent", name, k + 1):
             got["latent"], pca = latent_summary(model, image, win, phase)
         with clock.stage("clues", name, k + 1, work=0):
@@ -549,8 +551,7 @@ def _explain(clock: StageClock, photo, models, windows, blocks, scale, lam_steps
     results = []
     for k, (win, block, box, value, how) in enumerate(chosen):  # assembled in the documented order
         we = WindowExplanation(k + 1, win, block, box, value, how)
-        we.outputs["input (nearest)"] = _nearest_crop(image, win, out_size)
-        we.outputs["bicubic"] = bicubic_window(image, win, out_size)
+        we.outputs.update(plain_crops[k])
         for name in names:
             got = done[(k, name)]
             we.clues[name], we.ensemble[name], we.latent[name] = got["clues"], got["ensemble"], got["latent"]

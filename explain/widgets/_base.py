@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
@@ -221,6 +221,18 @@ class View:
 
 STATIC_CLASS = "explain-static-view"  # the snapshot container a rendered view hides
 VIEW_CLASS = "explain-view"  # the CSS class of a view's widget (its output: explain-view-output)
+
+
+def refilled_or_new(figure, redraw: Callable, plot: Callable):
+    """``redraw(figure)`` — the view's figure filled again, its artists reused — when ``figure`` can show the new
+    data (same kind and layout), else ``plot()``, a new figure. The ``redraw_*`` functions of
+    :mod:`explain.figures` raise ValueError for a figure made for another layout."""
+    if figure is not None:
+        try:
+            return redraw(figure)
+        except ValueError:
+            pass
+    return plot()
 
 
 def figure_png(figure, dpi: int = 90) -> bytes:

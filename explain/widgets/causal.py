@@ -18,7 +18,7 @@ from ..probes.causal import INTERVENTIONS, NEIGHBOURS, causal_clues
 from ..probes.clues import block_of
 from ..report.causal_words import CLUE_WORDS
 from ..upscale import output_size
-from ._base import View, as_models, dropdown, slider
+from ._base import View, as_models, dropdown, refilled_or_new, slider
 
 BLOCK = 8
 
@@ -128,11 +128,10 @@ class CausalView(View):
         erase = self.value("erase")
         if erase not in c.outputs_after:
             raise ValueError(f"{erase} is not possible here: that block lies outside the image")
-        try:  # the same figure filled again (its artists reused), or a new one where the block's shape changed
-            fig = redraw_intervention(self.figure, c, erase) if self.figure is not None else None
-        except ValueError:
-            fig = None
-        return c, fig or plot_intervention(c, erase), summarise(c)
+        # the same figure filled again (its artists reused), or a new one where the block's shape changed
+        fig = refilled_or_new(self.figure, lambda f: redraw_intervention(f, c, erase),
+                              lambda: plot_intervention(c, erase))
+        return c, fig, summarise(c)
 
 
 def summarise(c) -> str:

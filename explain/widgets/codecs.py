@@ -19,7 +19,7 @@ from ..figures.compare import redraw_crops
 from ..images import crop_to_multiple, downscale, load_image, upscale_bicubic
 from ..metrics import psnr_y
 from ..probes import attribute
-from ._base import SquareWindowPicking, View, as_models, box_or_centre, dropdown, slider
+from ._base import SquareWindowPicking, View, as_models, box_or_centre, dropdown, refilled_or_new, slider
 from .attribution import format_rows, summary_row
 from .cache import image_hash
 
@@ -175,15 +175,11 @@ class CodecView(SquareWindowPicking, View):
         psnr_lr = psnr_y(self.lr_clean, decoded)
         captions = {k: f"PSNR-Y {v:.2f} dB (region)" for k, v in psnr_sr.items()}
         captions["decoded LR (nearest)"] = f"{info.bpp:.3f} bpp · PSNR-Y {psnr_lr:.2f} dB"
-        fig = None
-        if getattr(self.figure, "_crops_state", None) is not None:
-            try:  # a moved window of the same size: the figure's artists are refilled, not made again
-                fig = redraw_crops(self.figure, full, self.region, captions)
-            except ValueError:
-                fig = None
-        if fig is None:
-            fig = plot_crops(full, self.region, captions, block=8 * self.scale, ncols=min(len(full), 4),
-                             scalar={ERROR_PANEL: "8 × mean |error| of R, G, B, ≤ 1"})
+        # a moved window of the same size: the figure's artists are refilled, not made again
+        fig = refilled_or_new(self.figure, lambda f: redraw_crops(f, full, self.region, captions),
+                              lambda: plot_crops(full, self.region, captions, block=8 * self.scale,
+                                                 ncols=min(len(full), 4),
+                                                 scalar={ERROR_PANEL: "8 × mean |error| of R, G, B, ≤ 1"}))
         fig.suptitle(info.label(), fontsize=11)
         rows = []
         if self.value("attribution"):

@@ -12,7 +12,7 @@ from ..figures.ensemble import redraw_ensemble
 from ..images import load_image
 from ..probes import ensemble_weights
 from ..upscale import output_size
-from ._base import SquareWindowPicking, View, as_models, dropdown, slider
+from ._base import SquareWindowPicking, View, as_models, dropdown, refilled_or_new, slider
 
 VIEWS = ("weights", "contributions")
 
@@ -74,14 +74,11 @@ class EnsembleView(SquareWindowPicking, View):
         model = self.models[name]
         res = ensemble_weights(model, self.lr, self.region, self.scale, latents=self.cache.latents(model, self.lr))
         kw = {"block_size": self.block_size, "grid_phase": self.grid_phase}
-        fig = None
-        if self.value("view") == "weights" and getattr(self.figure, "_ensemble_state", None) is not None:
-            try:  # a moved region of the same size: the figure's artists are refilled, not made again
-                fig = redraw_ensemble(self.figure, res, **kw)
-            except ValueError:
-                fig = None
-        if fig is None:
-            fig = plot_ensemble(res, **kw) if self.value("view") == "weights" else plot_contributions(res, **kw)
+        if self.value("view") == "weights":  # a moved region of the same size: its artists refilled, not made again
+            fig = refilled_or_new(self.figure, lambda f: redraw_ensemble(f, res, **kw),
+                                  lambda: plot_ensemble(res, **kw))
+        else:
+            fig = plot_contributions(res, **kw)
         return res, fig, summarise(name, res, self.block_size, self.grid_phase)
 
 
