@@ -272,15 +272,55 @@ def test_a_figure_refuses_data_of_another_layout(reports):
 def test_report_pngs_are_the_figures_pixels_without_alpha(tmp_path, reports):
     from PIL import Image
 
-    from explain.figures.clues import plot_channel_clue
-    from explain.report.pictures import DPI, write_png
+    from explain.figures.clues import plot_channel_clue, plot_spatial_clue
+    from explain.figures.png import PngWriter, write_png
+    from explain.report.pictures import DPI
 
     fig = plot_channel_clue(reports["photo"].windows[0].clues)
-    write_png(fig, tmp_path / "a.png")
+    write_png(fig, tmp_path / "a.png", DPI)
     fig.savefig(tmp_path / "b.png", dpi=DPI)
     a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
     assert a.mode == "RGB" and b.mode == "RGBA"
     assert np.array_equal(np.asarray(a), np.asarray(b)[..., :3]) and np.asarray(b)[..., 3].min() == 255
+    # the background writer: each file is the figure as it was when written, though it is changed right after
+    other = plot_spatial_clue(reports["photo"].windows[0].clues)
+    with PngWriter() as writer:
+        writer.write(fig, tmp_path / "c.png", DPI)
+        fig.axes[0].set_title("changed after writing")
+        writer.write(other, tmp_path / "d.png", DPI)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "c.png")), np.asarray(a))
+    other.savefig(tmp_path / "e.png", dpi=DPI)
+    d, e = Image.open(tmp_path / "d.png"), Image.open(tmp_path / "e.png")
+    assert np.array_equal(np.asarray(d), np.asarray(e)[..., :3])
+    with pytest.raises(FileNotFoundError), PngWriter() as writer:  # an error of the writing thread is raised
+        writer.write(fig, tmp_path / "no such folder" / "f.png", DPI)
+
+
+def test_a_png_of_a_frozen_layout_is_drawn_once_and_equals_savefig():
+    """A view's figure, laid out once and then frozen, drawn for the view at 90 dpi: one drawing (savefig would lay
+    it out again first), the same pixels as savefig, and the figure keeps its own dpi."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from explain.figures.png import png_bytes
+
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(np.linspace(0, 1, 64).reshape(8, 8), cmap="magma")
+    fig.colorbar(im, ax=ax, label="value (a.u.)")
+    ax.set_xlabel("column (px)")
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # what the views do once a figure has been drawn
+    assert fig.get_layout_engine() is not None  # matplotlib keeps a placeholder, which makes savefig draw twice
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    ours = png_bytes(fig, 90)
+    assert fig.get_dpi() == 100 and len(draws) == 1
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(ours))), np.asarray(Image.open(buf))[..., :3])
 
 
 def test_the_window_crops_of_a_dark_photo_are_stretched_and_say_so(reports):

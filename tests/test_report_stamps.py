@@ -17,7 +17,7 @@ def _plain(fig):
 
 
 def _stamped(fig):
-    from explain.report.stamps import StampCanvas
+    from explain.figures.stamps import StampCanvas
 
     canvas = fig.canvas if isinstance(fig.canvas, StampCanvas) else StampCanvas(fig)
     canvas.draw()
@@ -67,3 +67,19 @@ def test_a_refilled_report_figure_drawn_with_copies_equals_a_fresh_one():
     pixels, renderer = _stamped(fig)
     assert renderer.hits > 20  # axis labels, tick labels, colour bar labels, legends
     assert np.array_equal(pixels, _plain(plot_frequency_clue(second, "integrated_gradients")))
+
+
+def test_only_the_last_drawings_texts_are_kept():
+    """A view drawn for hours with ever new titles keeps the texts of two drawings, not of every one."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), dpi=100)
+    ax = fig.add_axes((0.2, 0.2, 0.7, 0.6))
+    ax.imshow(np.zeros((4, 4)), cmap="gray", vmin=0, vmax=1)
+    sizes = []
+    for k in range(6):
+        ax.set_title(f"window at ({k}, {k})")
+        _, renderer = _stamped(fig)
+        sizes.append(len(renderer.stamps) + len(renderer.previous))
+    assert sizes[-1] == sizes[2] and renderer.hits > 0
+    assert np.array_equal(_stamped(fig)[0], _plain(fig))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import logging
 import os
 import sys
@@ -82,10 +81,6 @@ def _drop_zone(kind: str, text: str) -> widgets.HTML:
         f'ondrop="{handler}">{html.escape(text)}</div>' + (_DROP_GUARD if kind == "photo" else ""))
 
 
-def _png(figure, dpi: int = 100) -> bytes:
-    buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def _paragraphs(texts) -> str:
@@ -116,14 +111,15 @@ def outputs_pictures(report) -> dict[str, bytes]:
     """The zoom's two PNGs of window 1: "3×3 blocks" (the window) and "the block alone" (the explained block),
     each with the blocky input, bicubic and the headline model's output."""
     from ..figures.clues import plot_window_outputs
+    from ..figures.png import png_bytes
 
     w = report.windows[0]
     phase = report.facts.grid_phase
     window, block = block_outputs(report, ("input (nearest)", "bicubic", report.headline_model))
     (r0, r1), (c0, c1) = w.block_box
-    return {"3×3 blocks": _png(plot_window_outputs(window, w.window_lr, w.block_box, phase, ncols=3)),
-            "the block alone": _png(plot_window_outputs(block, (r0, c0, r1 - r0, c1 - c0), w.block_box, phase,
-                                                        ncols=3))}
+    return {"3×3 blocks": png_bytes(plot_window_outputs(window, w.window_lr, w.block_box, phase, ncols=3)),
+            "the block alone": png_bytes(plot_window_outputs(block, (r0, c0, r1 - r0, c1 - c0), w.block_box, phase,
+                                                             ncols=3))}
 
 
 def numbers_html(report) -> str:
@@ -403,9 +399,10 @@ class Page:
         if look.index != 1:
             return
         from ..figures.clues import plot_window_outputs
+        from ..figures.png import png_bytes
 
         fig = plot_window_outputs(look.outputs, look.window_lr, look.block_box, look.grid_phase, ncols=3)
-        picture = _png(fig)
+        picture = png_bytes(fig)
         fig.clear()
         self.answer.children = (
             widgets.HTML(f"<h3>First look: what {html.escape(look.headline_model)} rebuilt in the blockiest "

@@ -5,8 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-import numpy as np
-
+from ..figures import png
 from ..figures.causal import plot_causal, redraw_causal
 from ..figures.clues import (
     plot_channel_clue,
@@ -25,24 +24,6 @@ from ..figures.clues import (
 from ..figures.layout import FigureMismatch
 
 DPI = 100
-PNG = {"compress_level": 1}  # zlib's fastest level: the report's PNGs are written in a fraction of the default's time
-
-
-def write_png(fig, path: Path) -> None:
-    """Draw ``fig`` at :data:`DPI` with Agg and write it as a PNG; an opaque figure (all of the report's) is
-    written without its alpha channel (a quarter less to compress). A figure drawn again (refilled) copies back the
-    pixels of the texts that did not change (:mod:`explain.report.stamps`)."""
-    from PIL import Image
-
-    from .stamps import StampCanvas
-
-    canvas = fig.canvas if isinstance(fig.canvas, StampCanvas) else StampCanvas(fig)
-    if fig.get_dpi() != DPI:
-        fig.set_dpi(DPI)
-    canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
-    (image.convert("RGB") if rgba[..., 3].min() == 255 else image).save(path, "PNG", dpi=(DPI, DPI), **PNG)
 
 
 class _Refilled:
@@ -85,11 +66,15 @@ def make_figures(report, folder: Path) -> list[str]:
 
 
 def _make_figures(report, folder: Path) -> list[str]:
-    folder = Path(folder)
+    with png.PngWriter() as writer:  # each figure drawn here, its file compressed and written in the background
+        return _draw_figures(report, Path(folder), writer)
+
+
+def _draw_figures(report, folder: Path, writer: png.PngWriter) -> list[str]:
     files: list[str] = []
 
     def save(fig, name):
-        write_png(fig, folder / name)
+        writer.write(fig, folder / name, DPI)
         files.append(name)
 
     facts = report.facts

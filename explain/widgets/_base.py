@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
 from IPython.display import HTML, Image, display
 
+from ..figures.png import png_bytes
 from ..models import LIIF, load_model
 from ..upscale import check_window
 from .cache import FeatureCache, default_cache
@@ -236,10 +236,8 @@ def refilled_or_new(figure, redraw: Callable, plot: Callable):
 
 
 def figure_png(figure, dpi: int = 90) -> bytes:
-    """A matplotlib Figure as PNG bytes."""
-    buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # zlib's fastest level
-    return buf.getvalue()
+    """A matplotlib Figure as PNG bytes (one drawing: :func:`explain.figures.png.png_bytes`)."""
+    return png_bytes(figure, dpi)
 
 
 class SquareWindowPicking:

@@ -27,8 +27,14 @@ class StampRenderer(RendererAgg):
 
     def __init__(self, width, height, dpi):
         super().__init__(width, height, dpi)
-        self.stamps = {}
+        self.stamps = {}  # this drawing's texts: key → (box, pixels before, pixels after)
+        self.previous = {}  # the last drawing's (only those: a view drawn for hours keeps two drawings' texts)
         self.hits = self.drawn = 0
+
+    def clear(self):
+        # a new drawing starts: the texts of the one before are the ones that can be copied back
+        self.previous, self.stamps = self.stamps, {}
+        super().clear()
 
     def _box(self, mtext, prop) -> tuple[slice, slice] | None:
         """Buffer rows and columns around ``mtext`` (its extent and a margin of half its font size + 2 pixels)."""
@@ -50,11 +56,12 @@ class StampRenderer(RendererAgg):
                gc.get_forced_alpha(), gc.get_antialiased(),
                *(str(getattr(mtext, f"get_{k}", lambda: None)()) for k in ("fontfeatures", "language")))
         pixels = np.asarray(self.buffer_rgba())
-        stamp = self.stamps.get(key)
+        stamp = self.stamps.get(key) or self.previous.get(key)
         if stamp is not None:
             box, before, after = stamp
             if np.array_equal(pixels[box], before):
                 pixels[box] = after
+                self.stamps[key] = stamp
                 self.hits += 1
                 return None
         box = self._box(mtext, prop)
