@@ -323,6 +323,18 @@ def test_a_png_of_a_frozen_layout_is_drawn_once_and_equals_savefig():
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(ours))), np.asarray(Image.open(buf))[..., :3])
 
 
+def test_a_figure_on_an_interactive_canvas_keeps_it():
+    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
+    from matplotlib.figure import Figure
+
+    from explain.figures.png import png_bytes
+
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    canvas = FigureCanvasWebAggCore(fig)  # what ipympl's canvas is built on
+    assert png_bytes(fig, 90)[:4] == b"\x89PNG" and fig.canvas is canvas
+
+
 def test_the_window_crops_of_a_dark_photo_are_stretched_and_say_so(reports):
     """The top crops (input, bicubic, each model): a dark window is shown with one stated stretch, a normal one as
     it is."""

@@ -22,8 +22,14 @@ COMPRESS_LEVEL = 1  # zlib's fastest level: a fraction of the default's time, a 
 
 def draw_pixels(fig, dpi: float) -> np.ndarray:
     """Draw ``fig`` at ``dpi`` and return its pixels, (H, W, 4) uint8 RGBA (a view of the canvas's buffer, valid
-    until the next drawing). The figure's own dpi is left as it was; its canvas becomes a StampCanvas."""
-    canvas = fig.canvas if isinstance(fig.canvas, StampCanvas) else StampCanvas(fig)
+    until the next drawing). The figure's own dpi is left as it was. A figure without an interactive canvas keeps
+    the StampCanvas it is drawn with (the next drawing copies unchanged texts back); one shown by an interactive
+    backend (ipympl) keeps its own canvas and is drawn on a new one each time."""
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    own = fig.canvas
+    canvas = own if isinstance(own, StampCanvas) else StampCanvas(fig)
     kept = fig.get_dpi()
     if kept != dpi:
         fig.set_dpi(dpi)
@@ -32,6 +38,8 @@ def draw_pixels(fig, dpi: float) -> np.ndarray:
     finally:
         if kept != dpi:
             fig.set_dpi(kept)
+        if canvas is not own and type(own) not in (FigureCanvasBase, FigureCanvasAgg):
+            fig.set_canvas(own)
     return np.asarray(canvas.buffer_rgba())
 
 
