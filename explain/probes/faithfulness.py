@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.stats import rankdata
 from tqdm.auto import tqdm
 
 from ..checks import check_positive_int
@@ -36,6 +35,8 @@ def spearman(a, b) -> float:
         raise ValueError(f"spearman needs arrays of the same size, got {x.size} and {y.size}")
     if x.size < 2:
         raise ValueError("spearman needs at least two values")
+    from scipy.stats import rankdata  # here, not at import: scipy.stats takes 0.5–0.6 s to import
+
     rx, ry = rankdata(x), rankdata(y)
     rx -= rx.mean()
     ry -= ry.mean()
