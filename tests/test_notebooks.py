@@ -354,10 +354,18 @@ def test_notebook_runs_in_quick_mode(name, tmp_path):
 
 
 @pytest.mark.slow
-def test_notebook_00_runs_on_a_jpeg_as_is(tmp_path):
-    """The flagship use: your own old JPEG, taken as it is (no clean original to measure against)."""
+def test_notebook_00_runs_on_a_jpeg_as_is(tmp_path, make_tiny_model):
+    """The flagship use: your own old JPEG, taken as it is (no clean original to measure against). Tiny models
+    saved as checkpoint files (a user's own models are paths too): notebook 00 runs on the real models in
+    JupyterLab (tests/test_browser.py), and what is tested here is the as-is path through the notebook."""
+    from explain.models.checkpoint import save_model
+
+    models = []
+    for seed, name in enumerate(("tiny-jpeg", "tiny-clean")):  # the answer speaks of the one with "jpeg" in its name
+        save_model(make_tiny_model(seed=seed), tmp_path / f"{name}.pt")
+        models.append(str(tmp_path / f"{name}.pt"))
     photo = _jpeg(tmp_path, quality=15)
-    nb = _run_with("00_why_the_blocks_disappeared.ipynb", tmp_path, image=str(photo), quality=AS_IS)
+    nb = _run_with("00_why_the_blocks_disappeared.ipynb", tmp_path, image=str(photo), quality=AS_IS, models=models)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert "as is (no clean original)" in _setup_output(nb)
