@@ -273,11 +273,12 @@ def test_report_pngs_are_the_figures_pixels_without_alpha(tmp_path, reports):
     from PIL import Image
 
     from explain.figures.clues import plot_channel_clue, plot_spatial_clue
-    from explain.figures.png import PngWriter, write_png
+    from explain.figures.png import PngWriter
     from explain.report.pictures import DPI
 
     fig = plot_channel_clue(reports["photo"].windows[0].clues)
-    write_png(fig, tmp_path / "a.png", DPI)
+    with PngWriter() as writer:
+        writer.write(fig, tmp_path / "a.png", DPI)
     fig.savefig(tmp_path / "b.png", dpi=DPI)
     a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
     assert a.mode == "RGB" and b.mode == "RGBA"

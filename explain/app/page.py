@@ -81,8 +81,6 @@ def _drop_zone(kind: str, text: str) -> widgets.HTML:
         f'ondrop="{handler}">{html.escape(text)}</div>' + (_DROP_GUARD if kind == "photo" else ""))
 
 
-
-
 def _paragraphs(texts) -> str:
     return "".join(f"<p>{html.escape(t)}</p>" for t in texts)
 

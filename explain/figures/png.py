@@ -63,11 +63,6 @@ def _save(image, path, dpi: float) -> None:
     image.save(Path(path), "PNG", dpi=(dpi, dpi), compress_level=COMPRESS_LEVEL)
 
 
-def write_png(fig, path, dpi: float = 100) -> None:
-    """Write ``fig`` drawn at ``dpi`` to the PNG file ``path``."""
-    _save(_image(fig, dpi), path, dpi)
-
-
 class PngWriter:
     """Writes many figures as PNG files: each is drawn at once (so the caller may refill the figure right after)
     and compressed and written on one background thread while the next one is drawn (zlib runs without Python's
@@ -87,7 +82,8 @@ class PngWriter:
     def __enter__(self) -> PngWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         self._pool.shutdown(wait=True)
-        for job in self._pending:
-            job.result()  # the first error, if any
+        if exc_type is None:  # an error while drawing is the one to see, not a file's that followed from it
+            for job in self._pending:
+                job.result()  # the first error, if any
