@@ -449,6 +449,31 @@ def test_figures(model, lr):
         plot_attribution_comparison({}, lr)
 
 
+def test_a_redrawn_comparison_lays_out_again_for_a_box_of_another_shape(model, lr):
+    """A window near the border shows a clipped receptive box: redrawn in place for it, the figure is laid out
+    again (its images keep their aspect and would otherwise cover the titles of the row below); a box of the same
+    shape keeps the layout."""
+    from explain.figures.attribution import redraw_attribution_comparison
+    from explain.figures.png import png_bytes
+
+    def results(window):
+        return {"a": attribute(model, lr, window, 2, method="saliency"),
+                "b": attribute(_model(3), lr, window, 2, method="saliency")}
+
+    fig = plot_attribution_comparison(results((72, 32, 8, 8)), lr)  # the bottom edge: a box cut short
+    png_bytes(fig, 90)
+    redraw_attribution_comparison(fig, results(WINDOW))  # inside: a box of another shape
+    png_bytes(fig, 90)
+    renderer = fig.canvas.get_renderer()
+    top, bottom = fig._attribution_state["axes"]
+    for upper, lower in zip(top, bottom):
+        assert not upper.get_window_extent(renderer).overlaps(lower.title.get_window_extent(renderer))
+    kept = [ax.get_position().bounds for ax in fig.axes]
+    redraw_attribution_comparison(fig, results((WINDOW[0], WINDOW[1] + 2, 8, 8)))  # the same shape
+    png_bytes(fig, 90)
+    assert [ax.get_position().bounds for ax in fig.axes] == kept
+
+
 def test_displayed_output_box_is_the_padded_receptive_box_scaled(model, lr):
     res = attribute(model, lr, WINDOW, 2, method="saliency")
     (a0, a1), (b0, b1) = res.receptive_box

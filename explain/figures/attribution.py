@@ -124,6 +124,7 @@ def plot_attribution(result: AttributionResult, lr, sr=None, *, zoom: str = "rec
                               ncol=3, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
+    st["view_shape"] = _shape(_view(result, zoom))
     fig._attribution_state = st
     _track_drawing(fig, st)
     _fill_single(fig, result, sr)
@@ -143,7 +144,7 @@ def redraw_attribution(fig: Figure, result: AttributionResult, sr=None) -> Figur
                          f"{result.lr_size} → {result.output_size}")
     if (sr is not None) != st["sr"]:
         raise ValueError("give sr exactly when the figure was made with one")
-    _keep_layout(fig)
+    _keep_layout(fig, _view(result, st["zoom"]))
     _fill_single(fig, result, sr)
     return fig
 
@@ -202,7 +203,7 @@ def plot_attribution_comparison(results: dict, lr, *, alpha: float = 0.6, cmap: 
     axes = fig.subplots(2, len(items), squeeze=False)
     st = {"kind": "comparison", "names": [n for n, _ in items], "alpha": alpha, "cmap": cmap, "gamma": gamma,
           "grid": grid, "common_scale": common_scale, "axes": axes, "lr": img, "lr_size": size, "abs": [],
-          "blend": [], "windows": []}
+          "blend": [], "windows": [], "view_shape": _shape(view)}
     for j, (_name, res) in enumerate(items):
         st["abs"].append(axes[0, j].imshow(np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=1, interpolation="nearest"))
         st["blend"].append(axes[1, j].imshow(np.zeros((1, 1, 3)), interpolation="nearest"))
@@ -235,7 +236,7 @@ def redraw_attribution_comparison(fig: Figure, results: dict) -> Figure:
         raise ValueError(f"the figure compares {st['names']}, got {[n for n, _ in items]}")
     if items[0][1].lr_size != st["lr_size"]:
         raise ValueError(f"the figure shows a {st['lr_size']} LR image, the results {items[0][1].lr_size}")
-    _keep_layout(fig)
+    _keep_layout(fig, _union_view(items))
     _fill_comparison(fig, items)
     return fig
 
@@ -306,12 +307,22 @@ def _track_drawing(fig: Figure, st: dict) -> None:
     fig.canvas.mpl_connect("draw_event", lambda _event: st.__setitem__("drawn", True))
 
 
-def _keep_layout(fig: Figure) -> None:
+def _shape(view) -> tuple[int, int]:
+    (a0, a1), (b0, b1) = view
+    return a1 - a0, b1 - b0
+
+
+def _keep_layout(fig: Figure, view) -> None:
     """Freeze the axes where the last drawing's layout put them (a redraw with new data need not lay out
-    again: the panels, colour bars and legend keep their sizes). A figure never drawn keeps its layout
-    engine, which then lays it out at its first drawing."""
-    if fig._attribution_state.get("drawn") and \
-            not isinstance(fig.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
+    again: the panels, colour bars and legend keep their sizes) while the LR box shown keeps its shape. A box of
+    another shape (a window near the border shows a clipped receptive box) makes the next drawing lay the figure
+    out again: its images keep their aspect, and in the old panels they would cover the titles. A figure never
+    drawn keeps its layout engine, which then lays it out at its first drawing."""
+    st = fig._attribution_state
+    if _shape(view) != st["view_shape"]:
+        fig.set_layout_engine("constrained")
+        st["view_shape"], st["drawn"] = _shape(view), False
+    elif st.get("drawn") and not isinstance(fig.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
         fig.set_layout_engine("none")
 
 
